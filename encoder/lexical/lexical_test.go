@@ -36,7 +36,7 @@ func TestFeatures(t *testing.T) {
 	}{
 		{"Running shoes", []string{"w:running", "w:shoes", "b:running shoes", "t:<ru", "t:es>"}, nil},
 		{"跑鞋垫", []string{"h:跑", "h:鞋", "h:垫", "p:跑鞋", "p:鞋垫"}, []string{"p:跑垫"}},
-		{"ＡＢＣ shoes", []string{"w:abc"}, nil}, // full-width folded by NFKC
+		{"ＡＢＣ shoes", []string{"w:abc"}, nil},                  // full-width folded by NFKC
 		{"don't stop", []string{"w:dont", "b:dont stop"}, nil}, // apostrophes join
 		{"red, shoes", []string{"w:red", "w:shoes"}, []string{"b:red shoes"}},
 		{"iPhone手机壳", []string{"w:iphone", "p:手机", "p:机壳"}, nil},

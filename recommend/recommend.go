@@ -1,0 +1,477 @@
+// Package recommend turns an evaluated interest profile into a ranked,
+// explained list of catalogue items.
+//
+// For every query of the profile's View (one per long-term interest, each
+// already fused with the short-term state) it retrieves a candidate list
+// from the index, scores every candidate against every query
+//
+//	rel_k(x) = sim(q_k, x) − β·strength·(n̂·x̂)
+//
+// (n̂ the user's rejection vector), and then fills the list slot by slot.
+// With quotas on, slots go to interests in proportion to their importance
+// share by the Sainte-Laguë rule (the next slot goes to the interest with
+// the largest share_k/(2·picked_k + 1)), so a user with three interests is
+// not served only the loudest; the interest picks its best remaining
+// candidate by maximal marginal relevance
+//
+//	mmr(x) = (1−λ)·rel_k(x) − λ·max_{y chosen} cos(x, y)
+//
+// with λ the diversity knob. With quotas off, each slot takes the best
+// candidate overall by the same rule, with rel(x) = max_k rel_k(x) +
+// τ·ln share_k. Every result carries an explanation: the interest it serves,
+// the past events it most resembles, and the scores behind its place.
+package recommend
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/driftrec/driftrec"
+	"github.com/driftrec/driftrec/index"
+	"github.com/driftrec/driftrec/interest"
+	"github.com/driftrec/driftrec/kernel"
+)
+
+// Config holds the recommender's parameters.
+type Config struct {
+	// NegativePenalty is β, the weight of the rejection signal.
+	NegativePenalty float64 `toml:"negative_penalty" json:"negative_penalty"`
+	// Candidates is the minimum number of candidates fetched per query.
+	Candidates int `toml:"candidates" json:"candidates"`
+	// Quotas allocates slots to interests by importance share.
+	Quotas bool `toml:"quotas" json:"quotas"`
+	// Temperature is τ, how much an interest's share lifts its items when
+	// interests compete without quotas (and in full rankings).
+	Temperature float64 `toml:"temperature" json:"temperature"`
+	// Reasons is the number of past events an explanation cites.
+	Reasons int `toml:"reasons" json:"reasons"`
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{NegativePenalty: 0.5, Candidates: 100, Quotas: true, Temperature: 0.05, Reasons: 3}
+}
+
+// Options are per-request choices.
+type Options struct {
+	N int
+	// Categories restricts results to items in at least one of them.
+	Categories []string
+	// Diversity is λ ∈ [0, 1].
+	Diversity float64
+	// ExcludeSeen drops items the user has already interacted with.
+	ExcludeSeen bool
+	// Exclude drops further items.
+	Exclude func(id string) bool
+	Metric  index.Metric
+	Explain bool
+}
+
+// Result is one recommended item.
+type Result struct {
+	ID          string       `json:"id"`
+	Score       float64      `json:"score"`
+	Explanation *Explanation `json:"explanation,omitempty"`
+}
+
+// Explanation says why an item was recommended.
+type Explanation struct {
+	// Source is "interest", "short_term" or "popular".
+	Source   string        `json:"source"`
+	Interest *InterestInfo `json:"interest,omitempty"`
+	// Because lists the user's events the item most resembles, most
+	// similar first.
+	Because []Reason `json:"because,omitempty"`
+	Scores  Scores   `json:"scores"`
+}
+
+// InterestInfo identifies the interest a result serves.
+type InterestInfo struct {
+	ID         uint32  `json:"id"`
+	Label      string  `json:"label"`
+	Share      float64 `json:"share"`
+	Importance float64 `json:"importance"`
+}
+
+// Reason is a past event that an item resembles.
+type Reason struct {
+	Type       driftrec.EventType `json:"type"`
+	Item       string             `json:"item,omitempty"`
+	Text       string             `json:"text,omitempty"`
+	Time       time.Time          `json:"ts"`
+	Similarity float64            `json:"similarity"`
+	// Current is true for events of the current session.
+	Current bool `json:"current"`
+}
+
+// Scores are the numbers behind a result's place.
+type Scores struct {
+	// Relevance is the score the item competed with: similarity to the
+	// fused query minus the rejection penalty.
+	Relevance float64 `json:"relevance"`
+	// Fused is the similarity to the fused query (the metric's score).
+	Fused float64 `json:"fused"`
+	// LongTerm and ShortTerm are cosines with the interest's centroid and
+	// with the short-term state (absent without a session).
+	LongTerm  *float64 `json:"long_term,omitempty"`
+	ShortTerm *float64 `json:"short_term,omitempty"`
+	// Negative is the cosine with the rejection vector times its strength.
+	Negative float64 `json:"negative"`
+	Alpha    float64 `json:"alpha"`
+	// Redundancy is the largest cosine with an item placed above it.
+	Redundancy float64 `json:"redundancy"`
+	Popularity float64 `json:"popularity,omitempty"`
+}
+
+// Catalog gives the recommender item texts for labels and explanations.
+type Catalog interface {
+	ItemText(id string) string
+}
+
+// Recommender ranks items for profiles. It is safe for concurrent use.
+type Recommender struct {
+	cfg     Config
+	idx     index.Index
+	catalog Catalog
+	pop     *Popularity
+}
+
+// New returns a recommender over idx. pop may be nil (no cold-start
+// fallback); catalog may be nil (labels then use event texts and IDs).
+func New(cfg Config, idx index.Index, catalog Catalog, pop *Popularity) *Recommender {
+	if cfg.Candidates <= 0 {
+		cfg.Candidates = DefaultConfig().Candidates
+	}
+	if cfg.Reasons <= 0 {
+		cfg.Reasons = DefaultConfig().Reasons
+	}
+	return &Recommender{cfg: cfg, idx: idx, catalog: catalog, pop: pop}
+}
+
+// Config returns the recommender's configuration.
+func (r *Recommender) Config() Config { return r.cfg }
+
+type candidate struct {
+	id     string
+	vec    []float32
+	unit   []float32
+	rel    []float64 // per query
+	fused  []float64 // per query
+	neg    float64
+	global float64 // max_k rel_k + τ ln share_k
+	owner  int     // argmax of global
+	redund float64 // max cosine with chosen items
+	chosen bool
+}
+
+func (o *Options) filter(p *driftrec.Profile) index.Filter {
+	f := index.Filter{Categories: o.Categories}
+	seen := p != nil && o.ExcludeSeen && len(p.Seen) > 0
+	switch {
+	case seen && o.Exclude != nil:
+		f.Exclude = func(id string) bool { _, ok := p.Seen[id]; return ok || o.Exclude(id) }
+	case seen:
+		f.Exclude = func(id string) bool { _, ok := p.Seen[id]; return ok }
+	default:
+		f.Exclude = o.Exclude
+	}
+	return f
+}
+
+// Recommend returns up to o.N items for the profile p evaluated as v. A nil
+// profile or a view without queries falls back to popular items.
+func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v interest.View, o Options) ([]Result, error) {
+	if o.N <= 0 {
+		return nil, nil
+	}
+	if o.Diversity < 0 || o.Diversity > 1 || math.IsNaN(o.Diversity) {
+		return nil, driftrec.FieldErrorf("diversity", "diversity must be between 0 and 1")
+	}
+	f := o.filter(p)
+	if p == nil || len(v.Queries) == 0 {
+		return r.popular(o, f), nil
+	}
+	k := max(r.cfg.Candidates, 4*o.N)
+	pool := map[string]*candidate{}
+	lists := make([][]*candidate, len(v.Queries))
+	for qi, q := range v.Queries {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("recommend: %w", err)
+		}
+		for _, h := range r.idx.Search(q.Vector, k, o.Metric, f) {
+			c := pool[h.ID]
+			if c == nil {
+				vec, ok := r.idx.Vector(h.ID)
+				if !ok {
+					continue // removed since the search
+				}
+				c = &candidate{id: h.ID, vec: vec, unit: unitVec(vec)}
+				pool[h.ID] = c
+			}
+			lists[qi] = append(lists[qi], c)
+		}
+	}
+	if len(pool) == 0 {
+		return nil, nil
+	}
+	for _, c := range pool {
+		r.score(c, v, o.Metric)
+	}
+	for qi := range lists {
+		sort.SliceStable(lists[qi], func(a, b int) bool { return lists[qi][a].rel[qi] > lists[qi][b].rel[qi] })
+	}
+	all := make([]*candidate, 0, len(pool))
+	for _, c := range pool {
+		all = append(all, c)
+	}
+	sort.Slice(all, func(a, b int) bool {
+		if all[a].global != all[b].global {
+			return all[a].global > all[b].global
+		}
+		return all[a].id < all[b].id
+	})
+
+	lambda := o.Diversity
+	picked := make([]int, len(v.Queries))
+	out := make([]Result, 0, min(o.N, len(pool)))
+	for len(out) < o.N {
+		var best *candidate
+		owner := -1
+		if r.cfg.Quotas {
+			best, owner = r.nextByQuota(v, lists, picked, lambda)
+		} else {
+			bestVal := math.Inf(-1)
+			for _, c := range all {
+				if c.chosen {
+					continue
+				}
+				if val := (1-lambda)*c.global - lambda*c.redund; val > bestVal {
+					best, bestVal, owner = c, val, c.owner
+				}
+			}
+		}
+		if best == nil {
+			break
+		}
+		best.chosen = true
+		picked[owner]++
+		res := Result{ID: best.id, Score: best.rel[owner]}
+		if o.Explain {
+			res.Explanation = r.explain(p, v, best, owner)
+		}
+		out = append(out, res)
+		if lambda > 0 {
+			for _, c := range pool {
+				if !c.chosen {
+					c.redund = math.Max(c.redund, dot64(c.unit, best.unit))
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// nextByQuota picks the interest owed the next slot and its best remaining
+// candidate.
+func (r *Recommender) nextByQuota(v interest.View, lists [][]*candidate, picked []int, lambda float64) (*candidate, int) {
+	for {
+		qi, bestPrio := -1, math.Inf(-1)
+		for i, q := range v.Queries {
+			if len(lists[i]) == 0 {
+				continue
+			}
+			if prio := q.Share / float64(2*picked[i]+1); prio > bestPrio {
+				qi, bestPrio = i, prio
+			}
+		}
+		if qi < 0 {
+			return nil, -1
+		}
+		var best *candidate
+		bestVal := math.Inf(-1)
+		live := lists[qi][:0]
+		for _, c := range lists[qi] {
+			if c.chosen {
+				continue
+			}
+			live = append(live, c)
+			if val := (1-lambda)*c.rel[qi] - lambda*c.redund; val > bestVal {
+				best, bestVal = c, val
+			}
+		}
+		lists[qi] = live
+		if best != nil {
+			return best, qi
+		}
+	}
+}
+
+// score fills a candidate's per-query relevance and its global score.
+func (r *Recommender) score(c *candidate, v interest.View, m index.Metric) {
+	c.rel = make([]float64, len(v.Queries))
+	c.fused = make([]float64, len(v.Queries))
+	if v.Negative != nil && len(v.Negative) == len(c.unit) {
+		c.neg = v.NegativeStrength * dot64(v.Negative, c.unit)
+	}
+	xn := float32(math.Sqrt(float64(kernel.Dot(c.vec, c.vec))))
+	c.global = math.Inf(-1)
+	for i, q := range v.Queries {
+		qn := float32(math.Sqrt(float64(kernel.Dot(q.Vector, q.Vector))))
+		s := float64(m.Score(kernel.Dot(q.Vector, c.vec), qn, xn))
+		c.fused[i] = s
+		c.rel[i] = s - r.cfg.NegativePenalty*c.neg
+		g := c.rel[i] + r.cfg.Temperature*math.Log(math.Max(q.Share, 1e-9))
+		if g > c.global {
+			c.global, c.owner = g, i
+		}
+	}
+}
+
+func (r *Recommender) popular(o Options, f index.Filter) []Result {
+	if r.pop == nil {
+		return nil
+	}
+	out := make([]Result, 0, o.N)
+	r.pop.Top(func(id string, score float64) bool {
+		if f.Exclude != nil && f.Exclude(id) {
+			return true
+		}
+		if len(o.Categories) > 0 && !r.inCategories(id, o.Categories) {
+			return true
+		}
+		if _, ok := r.idx.Vector(id); !ok {
+			return true // interacted with but not in the catalogue
+		}
+		res := Result{ID: id, Score: score}
+		if o.Explain {
+			res.Explanation = &Explanation{Source: "popular", Scores: Scores{Relevance: score, Popularity: score}}
+		}
+		out = append(out, res)
+		return len(out) < o.N
+	})
+	return out
+}
+
+func (r *Recommender) inCategories(id string, cats []string) bool {
+	if cc, ok := r.catalog.(interface{ ItemCategories(string) []string }); ok {
+		for _, c := range cc.ItemCategories(id) {
+			if slices.Contains(cats, c) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+func (r *Recommender) explain(p *driftrec.Profile, v interest.View, c *candidate, owner int) *Explanation {
+	q := v.Queries[owner]
+	e := &Explanation{Source: "interest", Scores: Scores{
+		Relevance:  c.rel[owner],
+		Fused:      c.fused[owner],
+		Negative:   c.neg,
+		Alpha:      v.Alpha,
+		Redundancy: c.redund,
+	}}
+	if q.Centroid != nil {
+		lt := dot64(q.Centroid, c.unit)
+		e.Scores.LongTerm = &lt
+	}
+	if v.Short != nil && len(v.Short) == len(c.unit) {
+		st := dot64(v.Short, c.unit)
+		e.Scores.ShortTerm = &st
+	}
+	if r.pop != nil {
+		e.Scores.Popularity = r.pop.Score(c.id)
+	}
+	var refs []driftrec.EventRef
+	if q.Interest >= 0 {
+		in := &p.Interests[q.Interest]
+		e.Interest = &InterestInfo{ID: in.ID, Label: r.Label(in), Share: q.Share, Importance: q.Importance}
+		refs = append(refs, in.Exemplars...)
+	} else {
+		e.Source = "short_term"
+	}
+	n := len(refs)
+	if v.Short != nil {
+		refs = append(refs, p.Short.Events...)
+	}
+	type scored struct {
+		ref     *driftrec.EventRef
+		sim     float64
+		current bool
+	}
+	var cands []scored
+	for i := range refs {
+		ref := &refs[i]
+		if len(ref.Vector) != len(c.unit) {
+			continue
+		}
+		cands = append(cands, scored{ref, dot64(unitVec(ref.Vector), c.unit), i >= n})
+	}
+	sort.SliceStable(cands, func(a, b int) bool { return cands[a].sim > cands[b].sim })
+	seen := map[string]bool{}
+	for _, s := range cands {
+		key := string(s.ref.Type) + "\x00" + s.ref.Item + "\x00" + s.ref.Text
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		e.Because = append(e.Because, Reason{
+			Type: s.ref.Type, Item: s.ref.Item, Text: r.refText(s.ref), Time: s.ref.Time,
+			Similarity: s.sim, Current: s.current,
+		})
+		if len(e.Because) == r.cfg.Reasons {
+			break
+		}
+	}
+	return e
+}
+
+// Label names an interest by its best exemplar: the event's text, or the
+// text of the item it refers to.
+func (r *Recommender) Label(in *driftrec.Interest) string {
+	best := -1
+	for i, ex := range in.Exemplars {
+		if best < 0 || ex.Weight > in.Exemplars[best].Weight {
+			best = i
+		}
+	}
+	if best < 0 {
+		return fmt.Sprintf("interest %d", in.ID)
+	}
+	return r.refText(&in.Exemplars[best])
+}
+
+func (r *Recommender) refText(ref *driftrec.EventRef) string {
+	if ref.Text != "" {
+		return ref.Text
+	}
+	if r.catalog != nil && ref.Item != "" {
+		if t := r.catalog.ItemText(ref.Item); t != "" {
+			return t
+		}
+	}
+	return ref.Item
+}
+
+func unitVec(x []float32) []float32 {
+	n := math.Sqrt(float64(kernel.Dot(x, x)))
+	if n == 0 {
+		return make([]float32, len(x))
+	}
+	u := slices.Clone(x)
+	kernel.Scale(float32(1/n), u)
+	return u
+}
+
+func dot64(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return 0
+	}
+	return float64(kernel.Dot(a, b))
+}

@@ -1,0 +1,149 @@
+package index
+
+import (
+	"math"
+	"slices"
+)
+
+// Search implements Index.
+//
+// Filters follow a two-way policy (measured in docs/ann.md). When the
+// filter names categories that together hold at most FlatFilterLimit items,
+// those items are scored exactly: cheaper than a graph walk that would
+// have to pass through most of the graph to find them. Otherwise the walk
+// routes through every node but only admitted ones fill the ef results, and
+// ef is widened in inverse proportion to the categories' share of the
+// catalogue. If the walk still finds fewer than k admitted items (an
+// Exclude that rejects nearly everything, say) the search falls back to an
+// exact scan, so it returns min(k, #admitted) hits like Exact.
+//
+// With compressed storage the walk scores the compressed vectors and the
+// final candidates are re-scored with the float32 originals when kept.
+func (h *HNSW) Search(q []float32, k int, m Metric, f Filter) []Hit {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	if k <= 0 || h.live == 0 || len(q) != h.dim || !finite(q) {
+		return nil
+	}
+	s := h.getScratch()
+	defer h.putScratch(s)
+
+	var catSet []uint32
+	estimate := h.live
+	if len(f.Categories) > 0 {
+		estimate = 0
+		for _, name := range f.Categories {
+			if c, ok := h.catNum[name]; ok && !slices.Contains(catSet, c) {
+				catSet = append(catSet, c)
+				estimate += len(h.postings[c])
+			}
+		}
+		if len(catSet) == 0 {
+			return nil
+		}
+		estimate = min(estimate, h.live)
+	}
+	admit := h.admitter(catSet, f.Exclude)
+	if catSet != nil && estimate <= h.cfg.FlatFilterLimit {
+		return h.scan(q, k, m, catSet, admit, s)
+	}
+
+	sc := &s.sc
+	sc.prepare(&h.vecs, h.norms, h.inv, m, compressedView, q, s.q8)
+	ef := max(h.cfg.EfSearch, k)
+	if catSet != nil && estimate < h.live {
+		// A filter that admits a share p of the nodes leaves about p·ef of
+		// an unfiltered walk's results; widen so that ef of them pass.
+		widened := float64(ef) * float64(h.live) / float64(estimate)
+		ef = int(min(widened, float64(max(ef, maxFilteredEf))))
+	}
+	cur := cand{sc.sim(h.entry), h.entry}
+	for l := h.topLevel; l > 0; l-- {
+		cur = h.greedy(sc, cur, l, false, s)
+	}
+	h.searchLayer(sc, cur, ef, 0, admit, false, s)
+	found := s.results.items()
+	if len(found) < k && len(found) < estimate {
+		return h.scan(q, k, m, catSet, admit, s)
+	}
+
+	// Re-score with the best representation: exact float32 when kept, and
+	// the metric's own score rather than the walk's monotone proxy.
+	best := &s.sc2
+	best.prepare(&h.vecs, h.norms, h.inv, m, bestView, q, s.q8)
+	top := newTopK(k)
+	for _, c := range found {
+		top.push(Hit{ID: h.ids[c.id], Score: best.score(c.id)})
+	}
+	return top.sorted()
+}
+
+// maxFilteredEf caps how far a filter widens ef: beyond it the walk costs
+// as much as scanning the categories, which FlatFilterLimit covers.
+const maxFilteredEf = 2048
+
+// admitter returns the predicate of nodes a search may return: live, in one
+// of the categories (when any are given) and not excluded. It returns nil
+// when every node qualifies.
+func (h *HNSW) admitter(catSet []uint32, exclude func(string) bool) func(uint32) bool {
+	if catSet == nil && exclude == nil && h.tombstones == 0 {
+		return nil
+	}
+	return func(i uint32) bool {
+		if h.state[i] != nodeLive {
+			return false
+		}
+		if catSet != nil {
+			ok := false
+			for _, c := range h.cats[i] {
+				if slices.Contains(catSet, c) {
+					ok = true
+					break
+				}
+			}
+			if !ok {
+				return false
+			}
+		}
+		return exclude == nil || !exclude(h.ids[i])
+	}
+}
+
+// scan scores every admitted node exactly: the categories' postings when
+// catSet is given, all nodes otherwise.
+func (h *HNSW) scan(q []float32, k int, m Metric, catSet []uint32, admit func(uint32) bool, s *searchScratch) []Hit {
+	sc := &s.sc2
+	sc.prepare(&h.vecs, h.norms, h.inv, m, bestView, q, s.q8)
+	top := newTopK(k)
+	consider := func(i uint32) {
+		if admit == nil || admit(i) {
+			top.push(Hit{ID: h.ids[i], Score: sc.score(i)})
+		}
+	}
+	if catSet == nil {
+		for i := range h.state {
+			if h.state[i] == nodeLive {
+				consider(uint32(i))
+			}
+		}
+		return top.sorted()
+	}
+	s.visited.begin(len(h.levels))
+	for _, c := range catSet {
+		for _, i := range h.postings[c] {
+			if !s.visited.visit(i) {
+				consider(i)
+			}
+		}
+	}
+	return top.sorted()
+}
+
+func finite(v []float32) bool {
+	for _, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,175 @@
+package index
+
+import (
+	"math"
+
+	"github.com/driftrec/driftrec/kernel"
+)
+
+// vectorStore holds the vectors of an HNSW index by node number, in one
+// contiguous array per representation so that a node's vector is a slice
+// expression, not a pointer chase.
+type vectorStore struct {
+	kind Storage
+	dim  int
+	// exact holds the float32 vectors: the only copy with Float32 storage,
+	// the originals kept for re-ranking with compressed storage, nil when
+	// compressed storage discards them.
+	exact []float32
+	half  []uint16
+	bytes []int8
+	scale []float32 // per node, Int8 only
+	table *[1 << 16]float32
+}
+
+func newVectorStore(kind Storage, dim int, keepExact bool) vectorStore {
+	s := vectorStore{kind: kind, dim: dim}
+	if kind == Float32 || keepExact {
+		s.exact = []float32{}
+	}
+	if kind == Float16 {
+		s.table = halfTable()
+	}
+	return s
+}
+
+func (s *vectorStore) hasExact() bool { return s.exact != nil }
+
+// grow makes room for nodes [0, n).
+func (s *vectorStore) grow(n int) {
+	if s.exact != nil && len(s.exact) < n*s.dim {
+		s.exact = append(s.exact, make([]float32, n*s.dim-len(s.exact))...)
+	}
+	switch s.kind {
+	case Float16:
+		if len(s.half) < n*s.dim {
+			s.half = append(s.half, make([]uint16, n*s.dim-len(s.half))...)
+		}
+	case Int8:
+		if len(s.bytes) < n*s.dim {
+			s.bytes = append(s.bytes, make([]int8, n*s.dim-len(s.bytes))...)
+			s.scale = append(s.scale, make([]float32, n-len(s.scale))...)
+		}
+	}
+}
+
+func (s *vectorStore) set(i uint32, v []float32) {
+	lo, hi := int(i)*s.dim, int(i+1)*s.dim
+	if s.exact != nil {
+		copy(s.exact[lo:hi], v)
+	}
+	switch s.kind {
+	case Float16:
+		h := s.half[lo:hi]
+		for j, x := range v {
+			h[j] = floatToHalf(x)
+		}
+	case Int8:
+		s.scale[i] = quantizeInt8(s.bytes[lo:hi], v)
+	}
+}
+
+func (s *vectorStore) exactRow(i uint32) []float32 {
+	return s.exact[int(i)*s.dim : int(i+1)*s.dim]
+}
+
+// decode writes the best available float32 form of node i into dst: the
+// original when kept, the widened compressed vector otherwise.
+func (s *vectorStore) decode(i uint32, dst []float32) {
+	if s.exact != nil {
+		copy(dst, s.exactRow(i))
+		return
+	}
+	lo, hi := int(i)*s.dim, int(i+1)*s.dim
+	switch s.kind {
+	case Float16:
+		for j, h := range s.half[lo:hi] {
+			dst[j] = s.table[h]
+		}
+	case Int8:
+		sc := s.scale[i]
+		for j, b := range s.bytes[lo:hi] {
+			dst[j] = float32(b) * sc
+		}
+	}
+}
+
+// view selects which representation a scorer reads.
+type view int
+
+const (
+	// compressedView reads the storage representation: what a query
+	// traversal reads.
+	compressedView view = iota
+	// bestView reads the float32 originals when they are kept: what graph
+	// construction, re-ranking and exact scans read.
+	bestView
+)
+
+// scorer computes the similarity of one prepared query to stored nodes.
+// Similarities order nodes like the metric's score (larger is closer) but
+// skip its monotone final steps: Euclidean is the negated squared distance
+// and cosine omits the query's norm.
+type scorer struct {
+	s      *vectorStore
+	norms  []float32
+	inv    []float32
+	metric Metric
+	mode   Storage // which representation dot reads
+	q      []float32
+	q8     []int8
+	qScale float32
+	qNorm  float32
+	qInv   float32
+}
+
+// prepare sets the scorer up for query q. buf8 is scratch for an int8 query
+// (len dim).
+func (sc *scorer) prepare(s *vectorStore, norms, inv []float32, m Metric, v view, q []float32, buf8 []int8) {
+	sc.s, sc.norms, sc.inv, sc.metric = s, norms, inv, m
+	sc.q = q
+	sc.qNorm = float32(math.Sqrt(float64(kernel.Dot(q, q))))
+	sc.qInv = 0
+	if sc.qNorm > 0 {
+		sc.qInv = 1 / sc.qNorm
+	}
+	sc.mode = s.kind
+	if v == bestView && s.exact != nil {
+		sc.mode = Float32
+	}
+	if sc.mode == Int8 {
+		sc.q8 = buf8
+		sc.qScale = quantizeInt8(buf8, q)
+	}
+}
+
+// dot is the inner product of the query with node i's vector in the
+// scorer's representation.
+func (sc *scorer) dot(i uint32) float32 {
+	s := sc.s
+	lo, hi := int(i)*s.dim, int(i+1)*s.dim
+	switch sc.mode {
+	case Float16:
+		return dotHalf(sc.q, s.half[lo:hi], s.table)
+	case Int8:
+		return float32(dotInt8(sc.q8, s.bytes[lo:hi])) * sc.qScale * s.scale[i]
+	}
+	return kernel.Dot(sc.q, s.exact[lo:hi])
+}
+
+func (sc *scorer) sim(i uint32) float32 {
+	d := sc.dot(i)
+	switch sc.metric {
+	case Dot:
+		return d
+	case Euclidean:
+		n := sc.norms[i]
+		return 2*d - sc.qNorm*sc.qNorm - n*n
+	}
+	return d * sc.qInv * sc.inv[i]
+}
+
+// score is the metric's public score of node i (what Search returns).
+func (sc *scorer) score(i uint32) float32 {
+	return sc.metric.Score(sc.dot(i), sc.qNorm, sc.norms[i])
+}

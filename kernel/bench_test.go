@@ -1,0 +1,52 @@
+package kernel
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// encoderShapes are the products of a transformer encoder layer (m =
+// tokens in a batch) and of the index scoring a few queries against a
+// block of items (MatMulTransB, k = 512).
+var benchShapes = []gemmShapeCase{
+	{1, 512, 512}, {16, 512, 512}, {64, 512, 2048}, {128, 1024, 1024},
+	{256, 256, 3072}, {512, 1024, 1024}, {512, 3072, 1024}, {512, 1024, 3072},
+}
+
+func benchGemm(b *testing.B, g *gemmKernels, s gemmShapeCase, transB bool) {
+	r := rand.New(rand.NewPCG(1, 1))
+	a := randomFloats(r, s.m*s.k)
+	bm := randomFloats(r, s.k*s.n)
+	c := make([]float32, s.m*s.n)
+	p := gemmProblem{c: c, a: a, b: bm, m: s.m, k: s.k, n: s.n, transB: transB}
+	b.ResetTimer()
+	for b.Loop() {
+		g.run(p)
+	}
+	flops := 2 * float64(s.m) * float64(s.k) * float64(s.n) * float64(b.N)
+	b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+func BenchmarkMatMul(b *testing.B) {
+	for _, g := range gemmFamilies() {
+		for _, s := range benchShapes {
+			if g == gemmPortable && s.m*s.k*s.n > 1<<26 {
+				continue
+			}
+			b.Run(fmt.Sprintf("%s/%v", g.name, s), func(b *testing.B) { benchGemm(b, g, s, false) })
+		}
+	}
+}
+
+func BenchmarkMatMulTransB(b *testing.B) {
+	shapes := append([]gemmShapeCase{{1, 512, 10000}, {4, 512, 10000}, {8, 512, 10000}}, benchShapes...)
+	for _, g := range gemmFamilies() {
+		for _, s := range shapes {
+			if g == gemmPortable && s.m*s.k*s.n > 1<<26 {
+				continue
+			}
+			b.Run(fmt.Sprintf("%s/%v", g.name, s), func(b *testing.B) { benchGemm(b, g, s, true) })
+		}
+	}
+}

@@ -1,0 +1,315 @@
+package kernel
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
+
+// MatMul sets c = a·b where a is m×k, b is k×n and c is m×n, all row-major
+// and dense. c must not overlap a or b.
+func MatMul(c, a, b []float32, m, k, n int) {
+	checkDims(c, a, b, m, k, n)
+	bestGemm.run(gemmProblem{c: c, a: a, b: b, m: m, k: k, n: n})
+}
+
+// MatMulTransB sets c = a·bᵀ where a is m×k, b is n×k and c is m×n: every
+// row of a is dotted with every row of b, the layout of PyTorch's Linear
+// weights and of a batch of queries against a matrix of item vectors.
+// c must not overlap a or b.
+func MatMulTransB(c, a, b []float32, m, k, n int) {
+	checkDims(c, a, b, m, k, n)
+	bestGemm.run(gemmProblem{c: c, a: a, b: b, m: m, k: k, n: n, transB: true})
+}
+
+func checkDims(c, a, b []float32, m, k, n int) {
+	if m < 0 || k < 0 || n < 0 {
+		panic(fmt.Sprintf("kernel: matrix product with negative dimensions %d×%d×%d", m, k, n))
+	}
+	if len(a) < m*k || len(b) < k*n || len(c) < m*n {
+		panic("kernel: matrix product with slices shorter than their dimensions")
+	}
+}
+
+// bestGemm is the fastest family this CPU runs, chosen once at start-up.
+var bestGemm = gemmFamilies()[0]
+
+// microKernel computes one register tile of C, rows×nr, where rows is
+// fixed per function (tiles[rows-1]):
+//
+//	C[i][j] (+)= Σ_{p<k} a[p·mr+i] · b[p·ldb+j]
+//
+// a is a packed A panel (k steps of mr floats, of which the first rows
+// are read), b holds k rows of nr floats ldb apart, and C's rows are ldc
+// apart. With accumulate false C is overwritten, so it need not be
+// cleared first. The assembly versions trust these bounds; the driver
+// below is the only caller and guarantees them.
+type microKernel func(k int, a, b, c []float32, ldb, ldc int, accumulate bool)
+
+// gemmKernels is one micro-kernel family and the cache blocking that fits
+// it. kc is the depth of a packed block, mc its number of A rows (L2), nc
+// its number of B columns; mc is a multiple of mr.
+type gemmKernels struct {
+	name               string
+	mr, nr, kc, mc, nc int
+	tiles              []microKernel
+	// transpose8 transposes an 8×8 block (dst[p·ldd+r] = src[r·lds+p]);
+	// nil means packing transposes element by element.
+	transpose8 func(dst, src []float32, ldd, lds int)
+	// dot is the dot product that goes with the family.
+	dot func(a, b []float32) float32
+
+	// buffers recycles packing buffers between calls: a forward pass makes
+	// hundreds of products, and megabytes of fresh garbage for each would
+	// keep the collector busy.
+	buffers sync.Pool
+}
+
+type gemmBuffers struct {
+	a, b, tile []float32
+}
+
+type gemmProblem struct {
+	c, a, b []float32
+	m, k, n int
+	transB  bool
+}
+
+const (
+	// parallelMACs is the work (multiply-adds) that pays for handing a
+	// share of a product to another goroutine: about 10 µs of FMA at the
+	// AVX2 rate, against about 1 µs to start and join a goroutine.
+	parallelMACs = 1 << 19
+
+	// dotRows is the largest m for which MatMulTransB computes dot
+	// products of rows directly: each row of b is then read from memory
+	// once and used m times from L1, and packing it (a transpose) would
+	// cost more than the product.
+	dotRows = 4
+
+	// directRowsPerTile: MatMul with at most this many A tiles of rows
+	// reads B in place instead of packing it; a packed B would be used
+	// too few times to repay the copy.
+	directRowsPerTile = 2
+)
+
+func (g *gemmKernels) run(p gemmProblem) {
+	if p.m == 0 || p.n == 0 {
+		return
+	}
+	if p.k == 0 {
+		clear(p.c[:p.m*p.n])
+		return
+	}
+	threads := min(runtime.GOMAXPROCS(0), p.m*p.k*p.n/parallelMACs)
+	dots := p.transB && p.m <= dotRows
+
+	// Split the larger dimension of C into contiguous shares, in whole
+	// tiles. Each goroutine packs its own blocks: B for a row share, A for
+	// a column share; both are small against the share's product.
+	splitColumns := dots || p.n >= p.m
+	unit, total := g.mr, p.m
+	if splitColumns {
+		unit, total = g.nr, p.n
+	}
+	units := (total + unit - 1) / unit
+	threads = max(1, min(threads, units))
+
+	part := func(t int) (lo, hi int) {
+		lo = units * t / threads * unit
+		hi = min(units*(t+1)/threads*unit, total)
+		return lo, hi
+	}
+	work := func(t int) {
+		lo, hi := part(t)
+		switch {
+		case dots:
+			g.transBDots(p, lo, hi)
+		case splitColumns:
+			g.serial(p, 0, p.m, lo, hi)
+		default:
+			g.serial(p, lo, hi, 0, p.n)
+		}
+	}
+	if threads == 1 {
+		work(0)
+		return
+	}
+	var wg sync.WaitGroup
+	for t := 1; t < threads; t++ {
+		wg.Go(func() { work(t) })
+	}
+	work(0)
+	wg.Wait()
+}
+
+// transBDots fills columns [j0, j1) of c = a·bᵀ with direct dot products.
+func (g *gemmKernels) transBDots(p gemmProblem, j0, j1 int) {
+	for j := j0; j < j1; j++ {
+		bj := p.b[j*p.k : (j+1)*p.k]
+		for i := 0; i < p.m; i++ {
+			p.c[i*p.n+j] = g.dot(p.a[i*p.k:(i+1)*p.k], bj)
+		}
+	}
+}
+
+func (g *gemmKernels) getBuffers() *gemmBuffers {
+	if b, ok := g.buffers.Get().(*gemmBuffers); ok {
+		return b
+	}
+	panels := (g.nc + g.nr - 1) / g.nr
+	return &gemmBuffers{
+		a:    make([]float32, g.mc*g.kc),
+		b:    make([]float32, g.kc*panels*g.nr),
+		tile: make([]float32, g.mr*g.nr),
+	}
+}
+
+// serial computes the block C[i0:i1, j0:j1] on the calling goroutine,
+// looping BLIS-style: column blocks of nc, depth blocks of kc (pack B),
+// row blocks of mc (pack A), then tiles.
+func (g *gemmKernels) serial(p gemmProblem, i0, i1, j0, j1 int) {
+	buf := g.getBuffers()
+	defer g.buffers.Put(buf)
+
+	direct := !p.transB && i1-i0 <= directRowsPerTile*g.mr
+	// Equal depth blocks: k = 300 runs as 2×150, not 256+44, so that no
+	// block is too thin to amortise storing its tiles.
+	kBlocks := (p.k + g.kc - 1) / g.kc
+	kStep := (p.k + kBlocks - 1) / kBlocks
+	for jc := j0; jc < j1; jc += g.nc {
+		ncur := min(g.nc, j1-jc)
+		for pc := 0; pc < p.k; pc += kStep {
+			kcur := min(kStep, p.k-pc)
+			g.packB(buf.b, p, pc, kcur, jc, ncur, direct)
+			for ic := i0; ic < i1; ic += g.mc {
+				mcur := min(g.mc, i1-ic)
+				g.packA(buf.a, p, ic, mcur, pc, kcur)
+				g.block(buf, p, ic, mcur, jc, ncur, pc, kcur, direct)
+			}
+		}
+	}
+}
+
+// block runs the micro-kernel over one packed mc×kc block of A against a
+// kc×nc block of B. Tiles sweep down A for each B panel, so the B panel
+// stays in L1 while A streams from L2.
+func (g *gemmKernels) block(buf *gemmBuffers, p gemmProblem, ic, mcur, jc, ncur, pc, kcur int, direct bool) {
+	accumulate := pc > 0
+	for jr := 0; jr < ncur; jr += g.nr {
+		cols := min(g.nr, ncur-jr)
+		bp, ldb := buf.b[(jr/g.nr)*kcur*g.nr:], g.nr
+		if direct {
+			bp = buf.b // only the ragged last panel is packed
+			if cols == g.nr {
+				bp, ldb = p.b[pc*p.n+jc+jr:], p.n
+			}
+		}
+		for ir := 0; ir < mcur; ir += g.mr {
+			rows := min(g.mr, mcur-ir)
+			ap := buf.a[(ir/g.mr)*kcur*g.mr:]
+			tile := g.tiles[rows-1]
+			ci := (ic+ir)*p.n + jc + jr
+			if cols == g.nr {
+				tile(kcur, ap, bp, p.c[ci:], ldb, p.n, accumulate)
+				continue
+			}
+			// A ragged right edge goes through a scratch tile, so the
+			// kernel never writes past the end of a row of C.
+			tile(kcur, ap, bp, buf.tile, ldb, g.nr, false)
+			for r := 0; r < rows; r++ {
+				dst := p.c[ci+r*p.n:][:cols]
+				src := buf.tile[r*g.nr:][:cols]
+				if accumulate {
+					for j, v := range src {
+						dst[j] += v
+					}
+				} else {
+					copy(dst, src)
+				}
+			}
+		}
+	}
+}
+
+// packA copies A[ic:ic+mcur, pc:pc+kcur] into panels of mr rows laid out
+// k-step by k-step: dst[q·kcur·mr + p·mr + r] = A[ic+q·mr+r][pc+p]. Rows
+// past mcur in the last panel are left as they are: the kernel for a
+// short panel never reads them.
+func (g *gemmKernels) packA(dst []float32, p gemmProblem, ic, mcur, pc, kcur int) {
+	for q := 0; q*g.mr < mcur; q++ {
+		rows := min(g.mr, mcur-q*g.mr)
+		panel := dst[q*kcur*g.mr : (q+1)*kcur*g.mr]
+		for r := 0; r < rows; r++ {
+			src := p.a[(ic+q*g.mr+r)*p.k+pc:][:kcur]
+			for s, v := range src {
+				panel[s*g.mr+r] = v
+			}
+		}
+	}
+}
+
+// packB copies B[pc:pc+kcur, jc:jc+ncur] (MatMul) or the same block of bᵀ
+// (MatMulTransB) into panels of nr columns: dst[q·kcur·nr + p·nr + j].
+// Columns past ncur are zero so that edge tiles compute harmless zeros.
+// With direct set only the ragged last panel is packed, to dst[0:].
+func (g *gemmKernels) packB(dst []float32, p gemmProblem, pc, kcur, jc, ncur int, direct bool) {
+	first := 0
+	if direct {
+		first = ncur / g.nr
+		if first*g.nr == ncur {
+			return
+		}
+	}
+	for q := first; q*g.nr < ncur; q++ {
+		cols := min(g.nr, ncur-q*g.nr)
+		off := q
+		if direct {
+			off = 0
+		}
+		panel := dst[off*kcur*g.nr : (off+1)*kcur*g.nr]
+		col0 := jc + q*g.nr
+		if !p.transB {
+			for s := 0; s < kcur; s++ {
+				row := panel[s*g.nr : (s+1)*g.nr]
+				copy(row, p.b[(pc+s)*p.n+col0:][:cols])
+				clear(row[cols:])
+			}
+			continue
+		}
+		g.packTransposed(panel, p.b, p.k, col0, cols, pc, kcur)
+	}
+}
+
+// packTransposed fills panel[s·nr + j] = b[(col0+j)·ldb + pc + s] for
+// j < cols and s < kcur, zeroing columns cols..nr-1.
+func (g *gemmKernels) packTransposed(panel, b []float32, ldb, col0, cols, pc, kcur int) {
+	j := 0
+	if g.transpose8 != nil {
+		for ; j+8 <= cols; j += 8 {
+			s := 0
+			for ; s+8 <= kcur; s += 8 {
+				// Both sides are in bounds: 8 rows of panel from s·nr+j,
+				// 8 rows of b from (col0+j)·ldb+pc+s.
+				g.transpose8(panel[s*g.nr+j:], b[(col0+j)*ldb+pc+s:], g.nr, ldb)
+			}
+			for r := 0; r < 8; r++ {
+				src := b[(col0+j+r)*ldb+pc:][:kcur]
+				for t := s; t < kcur; t++ {
+					panel[t*g.nr+j+r] = src[t]
+				}
+			}
+		}
+	}
+	for ; j < cols; j++ {
+		src := b[(col0+j)*ldb+pc:][:kcur]
+		for s, v := range src {
+			panel[s*g.nr+j] = v
+		}
+	}
+	if cols < g.nr {
+		for s := 0; s < kcur; s++ {
+			clear(panel[s*g.nr+cols : (s+1)*g.nr])
+		}
+	}
+}

@@ -1,0 +1,496 @@
+// Command asmgen writes the amd64 assembly of package kernel with avo:
+// kernel_amd64.s and its Go declarations stubs_amd64.go. Run it through
+// `go generate ./kernel` after changing it; the generated files are
+// committed so that building the module never needs avo.
+//
+// Every vector routine here handles only whole vectors (a multiple of 8 or
+// 16 elements, as its comment says); the Go wrappers in package kernel do
+// the short tails. That keeps the assembly free of scalar clean-up loops,
+// which are where hand-written SIMD usually goes wrong.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+func main() {
+	ConstraintExpr("amd64,!purego")
+
+	genCPUID()
+	genDotFamily("dotAVX2", false)
+	genDotFamily("squaredL2AVX2", true)
+	genAxpy()
+	genScale()
+	genDotInt8()
+	genDotF16()
+	genDecodeF16()
+	genEncodeF16()
+
+	avx2 := gemmShape{isa: "AVX2", vecBytes: 32, vecs: 2, maxRows: 6, newVec: YMM}
+	avx512 := gemmShape{isa: "AVX512", vecBytes: 64, vecs: 2, maxRows: 12, newVec: ZMM}
+	for rows := 1; rows <= avx2.maxRows; rows++ {
+		genGemmKernel(avx2, rows)
+	}
+	for rows := 1; rows <= avx512.maxRows; rows++ {
+		genGemmKernel(avx512, rows)
+	}
+	genTransposePack8()
+
+	Generate()
+}
+
+func genCPUID() {
+	TEXT("cpuid", NOSPLIT, "func(leaf, subleaf uint32) (eax, ebx, ecx, edx uint32)")
+	Doc("cpuid executes CPUID; golang.org/x/sys/cpu does not report F16C.")
+	Load(Param("leaf"), EAX)
+	Load(Param("subleaf"), ECX)
+	CPUID()
+	Store(EAX, ReturnIndex(0))
+	Store(EBX, ReturnIndex(1))
+	Store(ECX, ReturnIndex(2))
+	Store(EDX, ReturnIndex(3))
+	RET()
+}
+
+// genDotFamily emits Σ a·b (or Σ (a−b)² when squaredDiff) over the first
+// len(a)&^7 elements, with four independent accumulators so that the FMA
+// latency (4 cycles) is hidden behind the two FMA ports.
+func genDotFamily(name string, squaredDiff bool) {
+	TEXT(name, NOSPLIT, "func(a, b []float32) float32")
+	Doc(name + " covers len(a)&^7 elements; len(b) >= len(a).")
+	a := Load(Param("a").Base(), GP64())
+	b := Load(Param("b").Base(), GP64())
+	n := Load(Param("a").Len(), GP64())
+	ANDQ(I32(-8), n)
+
+	const unroll = 4
+	acc := make([]VecVirtual, unroll)
+	for i := range acc {
+		acc[i] = YMM()
+		VXORPS(acc[i], acc[i], acc[i])
+	}
+	step := func(i, off int) {
+		x := YMM()
+		VMOVUPS(Mem{Base: a, Disp: off}, x)
+		if squaredDiff {
+			VSUBPS(Mem{Base: b, Disp: off}, x, x)
+			VFMADD231PS(x, x, acc[i])
+		} else {
+			VFMADD231PS(Mem{Base: b, Disp: off}, x, acc[i])
+		}
+	}
+
+	Label(name + "_block")
+	CMPQ(n, U32(8*unroll))
+	JL(LabelRef(name + "_single"))
+	for i := 0; i < unroll; i++ {
+		step(i, 32*i)
+	}
+	ADDQ(U32(32*unroll), a)
+	ADDQ(U32(32*unroll), b)
+	SUBQ(U32(8*unroll), n)
+	JMP(LabelRef(name + "_block"))
+
+	Label(name + "_single")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_reduce"))
+	step(0, 0)
+	ADDQ(U32(32), a)
+	ADDQ(U32(32), b)
+	SUBQ(U32(8), n)
+	JMP(LabelRef(name + "_single"))
+
+	Label(name + "_reduce")
+	VADDPS(acc[1], acc[0], acc[0])
+	VADDPS(acc[3], acc[2], acc[2])
+	VADDPS(acc[2], acc[0], acc[0])
+	Store(horizontalSum(acc[0]), ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+// horizontalSum folds the eight lanes of y into the low lane of an XMM.
+func horizontalSum(y VecVirtual) Register {
+	lo := y.AsX()
+	hi := XMM()
+	VEXTRACTF128(U8(1), y, hi)
+	VADDPS(hi, lo, lo)
+	VHADDPS(lo, lo, lo)
+	VHADDPS(lo, lo, lo)
+	return lo
+}
+
+func genAxpy() {
+	TEXT("axpyAVX2", NOSPLIT, "func(alpha float32, x, y []float32)")
+	Doc("axpyAVX2 sets y += alpha·x over len(x)&^7 elements; len(y) >= len(x).")
+	alphaX := Load(Param("alpha"), XMM())
+	alpha := YMM()
+	VBROADCASTSS(alphaX, alpha)
+	x := Load(Param("x").Base(), GP64())
+	y := Load(Param("y").Base(), GP64())
+	n := Load(Param("x").Len(), GP64())
+	ANDQ(I32(-8), n)
+
+	Label("axpy_block")
+	CMPQ(n, U32(32))
+	JL(LabelRef("axpy_single"))
+	for i := 0; i < 4; i++ {
+		v := YMM()
+		VMOVUPS(Mem{Base: y, Disp: 32 * i}, v)
+		VFMADD231PS(Mem{Base: x, Disp: 32 * i}, alpha, v)
+		VMOVUPS(v, Mem{Base: y, Disp: 32 * i})
+	}
+	ADDQ(U32(128), x)
+	ADDQ(U32(128), y)
+	SUBQ(U32(32), n)
+	JMP(LabelRef("axpy_block"))
+
+	Label("axpy_single")
+	TESTQ(n, n)
+	JZ(LabelRef("axpy_done"))
+	v := YMM()
+	VMOVUPS(Mem{Base: y}, v)
+	VFMADD231PS(Mem{Base: x}, alpha, v)
+	VMOVUPS(v, Mem{Base: y})
+	ADDQ(U32(32), x)
+	ADDQ(U32(32), y)
+	SUBQ(U32(8), n)
+	JMP(LabelRef("axpy_single"))
+
+	Label("axpy_done")
+	VZEROUPPER()
+	RET()
+}
+
+func genScale() {
+	TEXT("scaleAVX2", NOSPLIT, "func(alpha float32, x []float32)")
+	Doc("scaleAVX2 sets x *= alpha over len(x)&^7 elements.")
+	alphaX := Load(Param("alpha"), XMM())
+	alpha := YMM()
+	VBROADCASTSS(alphaX, alpha)
+	x := Load(Param("x").Base(), GP64())
+	n := Load(Param("x").Len(), GP64())
+	ANDQ(I32(-8), n)
+
+	Label("scale_loop")
+	TESTQ(n, n)
+	JZ(LabelRef("scale_done"))
+	v := YMM()
+	VMULPS(Mem{Base: x}, alpha, v)
+	VMOVUPS(v, Mem{Base: x})
+	ADDQ(U32(32), x)
+	SUBQ(U32(8), n)
+	JMP(LabelRef("scale_loop"))
+
+	Label("scale_done")
+	VZEROUPPER()
+	RET()
+}
+
+// genDotInt8 widens 16 int8 at a time to int16 and lets VPMADDWD form
+// pairwise int32 sums; a pair is at most 2·128² = 32768, so nothing
+// saturates, and the int32 lanes wrap exactly as Go's int32 addition does.
+func genDotInt8() {
+	TEXT("dotInt8AVX2", NOSPLIT, "func(a, b []int8) int32")
+	Doc("dotInt8AVX2 covers len(a)&^31 elements; len(b) >= len(a).")
+	a := Load(Param("a").Base(), GP64())
+	b := Load(Param("b").Base(), GP64())
+	n := Load(Param("a").Len(), GP64())
+	ANDQ(I32(-32), n)
+	acc0, acc1 := YMM(), YMM()
+	VPXOR(acc0, acc0, acc0)
+	VPXOR(acc1, acc1, acc1)
+
+	Label("dotint8_loop")
+	TESTQ(n, n)
+	JZ(LabelRef("dotint8_reduce"))
+	for i, acc := range []VecVirtual{acc0, acc1} {
+		wa, wb := YMM(), YMM()
+		VPMOVSXBW(Mem{Base: a, Disp: 16 * i}, wa)
+		VPMOVSXBW(Mem{Base: b, Disp: 16 * i}, wb)
+		VPMADDWD(wb, wa, wa)
+		VPADDD(wa, acc, acc)
+	}
+	ADDQ(U32(32), a)
+	ADDQ(U32(32), b)
+	SUBQ(U32(32), n)
+	JMP(LabelRef("dotint8_loop"))
+
+	Label("dotint8_reduce")
+	VPADDD(acc1, acc0, acc0)
+	lo := acc0.AsX()
+	hi := XMM()
+	VEXTRACTI128(U8(1), acc0, hi)
+	VPADDD(hi, lo, lo)
+	VPHADDD(lo, lo, lo)
+	VPHADDD(lo, lo, lo)
+	r := GP32()
+	VMOVD(lo, r)
+	Store(r, ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+func genDotF16() {
+	TEXT("dotF16AVX2", NOSPLIT, "func(a []float32, b []uint16) float32")
+	Doc("dotF16AVX2 covers len(a)&^15 elements; len(b) >= len(a). Needs F16C.")
+	a := Load(Param("a").Base(), GP64())
+	b := Load(Param("b").Base(), GP64())
+	n := Load(Param("a").Len(), GP64())
+	ANDQ(I32(-16), n)
+	acc0, acc1 := YMM(), YMM()
+	VXORPS(acc0, acc0, acc0)
+	VXORPS(acc1, acc1, acc1)
+
+	Label("dotf16_loop")
+	TESTQ(n, n)
+	JZ(LabelRef("dotf16_reduce"))
+	for i, acc := range []VecVirtual{acc0, acc1} {
+		w := YMM()
+		VCVTPH2PS(Mem{Base: b, Disp: 16 * i}, w)
+		VFMADD231PS(Mem{Base: a, Disp: 32 * i}, w, acc)
+	}
+	ADDQ(U32(64), a)
+	ADDQ(U32(32), b)
+	SUBQ(U32(16), n)
+	JMP(LabelRef("dotf16_loop"))
+
+	Label("dotf16_reduce")
+	VADDPS(acc1, acc0, acc0)
+	Store(horizontalSum(acc0), ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+func genDecodeF16() {
+	TEXT("decodeF16AVX2", NOSPLIT, "func(dst []float32, src []uint16)")
+	Doc("decodeF16AVX2 widens len(dst)&^7 halves; len(src) >= len(dst). Needs F16C.")
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	ANDQ(I32(-8), n)
+	Label("decodef16_loop")
+	TESTQ(n, n)
+	JZ(LabelRef("decodef16_done"))
+	w := YMM()
+	VCVTPH2PS(Mem{Base: src}, w)
+	VMOVUPS(w, Mem{Base: dst})
+	ADDQ(U32(16), src)
+	ADDQ(U32(32), dst)
+	SUBQ(U32(8), n)
+	JMP(LabelRef("decodef16_loop"))
+	Label("decodef16_done")
+	VZEROUPPER()
+	RET()
+}
+
+func genEncodeF16() {
+	TEXT("encodeF16AVX2", NOSPLIT, "func(dst []uint16, src []float32)")
+	Doc("encodeF16AVX2 narrows len(dst)&^7 floats with round-to-nearest-even",
+		"(immediate 0, whatever MXCSR says); len(src) >= len(dst). Needs F16C.")
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	ANDQ(I32(-8), n)
+	Label("encodef16_loop")
+	TESTQ(n, n)
+	JZ(LabelRef("encodef16_done"))
+	w := YMM()
+	VMOVUPS(Mem{Base: src}, w)
+	VCVTPS2PH(U8(0), w, Mem{Base: dst})
+	ADDQ(U32(32), src)
+	ADDQ(U32(16), dst)
+	SUBQ(U32(8), n)
+	JMP(LabelRef("encodef16_loop"))
+	Label("encodef16_done")
+	VZEROUPPER()
+	RET()
+}
+
+// gemmShape describes one register-tiled micro-kernel family: a tile of
+// up to maxRows rows by vecs vectors of columns.
+type gemmShape struct {
+	isa      string
+	vecBytes int
+	vecs     int
+	maxRows  int
+	newVec   func() VecVirtual
+	// broadcastOperand uses AVX-512's embedded broadcast, so the FMA reads
+	// its A element straight from memory and no register holds it. It
+	// costs one load per FMA instead of one per row, which on the cores
+	// measured (two 512-bit loads a cycle) made the kernel load-bound, so
+	// no shape uses it now; it stays for cores with more load ports.
+	broadcastOperand bool
+}
+
+// genGemmKernel emits the micro-kernel for a tile of rows×(vecs·lanes):
+//
+//	C[rows][cols] (+)= Σ_p A[p][0:rows] ⊗ B[p][0:cols]
+//
+// A is a packed panel whose k-steps are maxRows floats apart (so every row
+// count shares the packing layout), B is rows of cols floats ldb floats
+// apart (a packed panel, or B itself when it needs no packing), and C rows
+// are ldc floats apart. Each k-step loads the B vectors once and reuses
+// them for every row, which is what makes the product compute-bound.
+func genGemmKernel(s gemmShape, rows int) {
+	lanes := s.vecBytes / 4
+	name := fmt.Sprintf("gemm%s_%dx%d", s.isa, rows, s.vecs*lanes)
+	TEXT(name, NOSPLIT, "func(k int, a, b, c []float32, ldb, ldc int, accumulate bool)")
+	Doc(fmt.Sprintf("%s: C[%d×%d] (+)= A-panel · B-panel over k steps.", name, rows, s.vecs*lanes))
+	k := Load(Param("k"), GP64())
+	a := Load(Param("a").Base(), GP64())
+	b := Load(Param("b").Base(), GP64())
+	ldb := Load(Param("ldb"), GP64())
+	SHLQ(U8(2), ldb)
+
+	acc := make([][]VecVirtual, rows)
+	for i := range acc {
+		acc[i] = make([]VecVirtual, s.vecs)
+		for j := range acc[i] {
+			acc[i][j] = s.newVec()
+			VXORPS(acc[i][j], acc[i][j], acc[i][j])
+		}
+	}
+
+	step := func(aOff int) {
+		bv := make([]VecVirtual, s.vecs)
+		for j := range bv {
+			bv[j] = s.newVec()
+			VMOVUPS(Mem{Base: b, Disp: j * s.vecBytes}, bv[j])
+		}
+		for i := 0; i < rows; i++ {
+			elem := Mem{Base: a, Disp: aOff + 4*i}
+			if s.broadcastOperand {
+				for j := range bv {
+					VFMADD231PS_BCST(elem, bv[j], acc[i][j])
+				}
+				continue
+			}
+			bc := s.newVec()
+			VBROADCASTSS(elem, bc)
+			for j := range bv {
+				VFMADD231PS(bv[j], bc, acc[i][j])
+			}
+		}
+		ADDQ(ldb, b)
+	}
+
+	const unroll = 4
+	aStep := 4 * s.maxRows
+	Label(name + "_unrolled")
+	CMPQ(k, U32(unroll))
+	JL(LabelRef(name + "_single"))
+	for u := 0; u < unroll; u++ {
+		step(u * aStep)
+	}
+	ADDQ(U32(unroll*aStep), a)
+	SUBQ(U32(unroll), k)
+	JMP(LabelRef(name + "_unrolled"))
+
+	Label(name + "_single")
+	TESTQ(k, k)
+	JZ(LabelRef(name + "_store"))
+	step(0)
+	ADDQ(U32(aStep), a)
+	DECQ(k)
+	JMP(LabelRef(name + "_single"))
+
+	Label(name + "_store")
+	c := Load(Param("c").Base(), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(U8(2), ldc)
+	accumulate := Load(Param("accumulate"), GP8())
+	TESTB(accumulate, accumulate)
+	JZ(LabelRef(name + "_overwrite"))
+	row := GP64()
+	MOVQ(c, row)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < s.vecs; j++ {
+			dst := Mem{Base: row, Disp: j * s.vecBytes}
+			VADDPS(dst, acc[i][j], acc[i][j])
+			VMOVUPS(acc[i][j], dst)
+		}
+		if i+1 < rows {
+			ADDQ(ldc, row)
+		}
+	}
+	JMP(LabelRef(name + "_done"))
+
+	Label(name + "_overwrite")
+	for i := 0; i < rows; i++ {
+		for j := 0; j < s.vecs; j++ {
+			VMOVUPS(acc[i][j], Mem{Base: c, Disp: j * s.vecBytes})
+		}
+		if i+1 < rows {
+			ADDQ(ldc, c)
+		}
+	}
+
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// genTransposePack8 transposes an 8×8 block of floats: dst[p*ldd+r] =
+// src[r*lds+p]. Packing B for MatMulTransB and packing A for both products
+// are transposes of row-major data, and doing them eight lanes at a time
+// keeps packing well under the cost of the product it feeds.
+func genTransposePack8() {
+	TEXT("transpose8x8AVX2", NOSPLIT, "func(dst, src []float32, ldd, lds int)")
+	Doc("transpose8x8AVX2 sets dst[p*ldd+r] = src[r*lds+p] for r, p < 8.")
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	ldd := Load(Param("ldd"), GP64())
+	lds := Load(Param("lds"), GP64())
+	SHLQ(U8(2), ldd)
+	SHLQ(U8(2), lds)
+
+	rowsIn := make([]VecVirtual, 8)
+	for r := range rowsIn {
+		rowsIn[r] = YMM()
+		VMOVUPS(Mem{Base: src}, rowsIn[r])
+		if r < 7 {
+			ADDQ(lds, src)
+		}
+	}
+	// Stage 1: interleave pairs of rows.
+	t := make([]VecVirtual, 8)
+	for i := 0; i < 4; i++ {
+		t[2*i] = YMM()
+		t[2*i+1] = YMM()
+		VUNPCKLPS(rowsIn[2*i+1], rowsIn[2*i], t[2*i])
+		VUNPCKHPS(rowsIn[2*i+1], rowsIn[2*i], t[2*i+1])
+	}
+	// Stage 2: gather 4-element columns within each 128-bit half.
+	u := make([]VecVirtual, 8)
+	for h := 0; h < 2; h++ {
+		base := 4 * h
+		for q := 0; q < 2; q++ {
+			lo, hi := YMM(), YMM()
+			// 0x44 picks elements 0,1 of each source; 0xEE picks 2,3.
+			VSHUFPS(U8(0x44), t[base+2+q], t[base+q], lo)
+			VSHUFPS(U8(0xEE), t[base+2+q], t[base+q], hi)
+			u[base+2*q] = lo
+			u[base+2*q+1] = hi
+		}
+	}
+	// Stage 3: combine 128-bit halves of rows 0–3 and rows 4–7.
+	for p := 0; p < 8; p++ {
+		out := YMM()
+		if p < 4 {
+			VPERM2F128(U8(0x20), u[4+p], u[p], out)
+		} else {
+			VPERM2F128(U8(0x31), u[p], u[p-4], out)
+		}
+		VMOVUPS(out, Mem{Base: dst})
+		if p < 7 {
+			ADDQ(ldd, dst)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}

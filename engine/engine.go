@@ -39,7 +39,9 @@ type Config struct {
 	// interacted with.
 	ExcludeSeen bool `toml:"exclude_seen" json:"exclude_seen"`
 	// EmbedCategories appends an item's categories to the text it is
-	// embedded from, so that browsing a category resembles its items.
+	// embedded from, so that browsing a category resembles its items. Off
+	// by default: with a lexical encoder the shared category words make
+	// all items of a category alike and drown the words of their titles.
 	EmbedCategories bool `toml:"embed_categories" json:"embed_categories"`
 	// Refit lets a fittable encoder (the lexical one) refit its statistics
 	// when the catalogue has doubled since the last fit. Refitting changes
@@ -59,7 +61,7 @@ func DefaultConfig() Config {
 		Recommend:          recommend.DefaultConfig(),
 		PopularityHalfLife: interest.Duration(7 * 24 * time.Hour),
 		ExcludeSeen:        true,
-		EmbedCategories:    true,
+		EmbedCategories:    false,
 		Refit:              true,
 		MaxBatch:           10000,
 		QueryCache:         10000,

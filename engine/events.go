@@ -65,7 +65,6 @@ func (e *Engine) Ingest(ctx context.Context, events []driftrec.Event) (IngestRes
 				if p == nil {
 					p = interest.NewProfile(u, encID)
 				}
-				p.Version++
 				out[u] = p
 			}
 			p.Encoder = encID

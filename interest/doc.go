@@ -55,8 +55,12 @@
 //	q_k = unit(α·ŝ + (1−α)·ĉ_k)
 //
 // with ŝ the unit short-term vector (α is 0 when there is no current
-// session), and its share of the recommendation list is its importance
-// divided by the total. α is configurable per deployment and per request.
+// session). Its share of the recommendation list fuses the same way:
+//
+//	share_k = (1−α)·I_k/Σ_j I_j + α·a_k/Σ_j a_j,   a_k = max(0, ĉ_k·ŝ)
+//
+// so that while a session lasts, the interests it relates to get more of
+// the list. α is configurable per deployment and per request.
 //
 // # Negative feedback
 //

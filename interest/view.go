@@ -27,6 +27,11 @@ type View struct {
 	// Queries holds one fused query per long-term interest, most important
 	// first, or a single short-term query for a user with no interests yet.
 	Queries []Query
+	// History is θ_history, the importance-weighted mean of the interest
+	// centroids, and Dynamic the seed's θ_dynamic = α·ŝ + (1−α)·θ_history,
+	// both unit length (nil without interests or short-term state).
+	History []float32
+	Dynamic []float32
 }
 
 // Query is the search vector for one interest.
@@ -39,9 +44,12 @@ type Query struct {
 	// Centroid is the interest's unit centroid ĉ (nil for the short-term
 	// query).
 	Centroid []float32
-	// Importance is the interest's decayed importance now; Share is its
-	// fraction of the total.
+	// Importance is the interest's decayed importance now and Weight its
+	// fraction of the total importance (its weight in θ_history). Share is its
+	// part of the list: (1−α)·importance/Σimportance + α·affinity/Σaffinity,
+	// where affinity = max(0, ĉ·ŝ) relates the interest to the session.
 	Importance float64
+	Weight     float64
 	Share      float64
 }
 
@@ -97,12 +105,51 @@ func (m *Model) View(p *driftrec.Profile, now time.Time, alpha float64) View {
 		v.Queries = append(v.Queries, Query{Interest: -1, Vector: v.Short, Importance: 1})
 		total = 1
 	}
-	for i := range v.Queries {
-		if total > 0 {
-			v.Queries[i].Share = v.Queries[i].Importance / total
-		} else {
-			v.Queries[i].Share = 1 / float64(len(v.Queries))
+	// Shares follow the seed's fusion too: (1−α) from long-term importance
+	// and α from the current session's affinity with each interest, so
+	// that interests related to what the user does now get more of the
+	// list while the session lasts.
+	var affTotal float64
+	aff := make([]float64, len(v.Queries))
+	if v.Short != nil {
+		for i, q := range v.Queries {
+			if q.Centroid != nil && len(q.Centroid) == len(v.Short) {
+				aff[i] = math.Max(0, float64(kernel.Dot(q.Centroid, v.Short)))
+				affTotal += aff[i]
+			}
 		}
+	}
+	var hist []float32
+	for i := range v.Queries {
+		q := &v.Queries[i]
+		q.Weight = 1 / float64(len(v.Queries))
+		if total > 0 {
+			q.Weight = q.Importance / total
+		}
+		q.Share = q.Weight
+		if affTotal > 0 {
+			q.Share = (1-v.Alpha)*q.Weight + v.Alpha*aff[i]/affTotal
+		}
+		if q.Centroid != nil {
+			if hist == nil {
+				hist = make([]float32, len(q.Centroid))
+			}
+			if len(hist) == len(q.Centroid) {
+				kernel.Axpy(float32(q.Weight), q.Centroid, hist)
+			}
+		}
+	}
+	v.History = unit(hist)
+	switch {
+	case v.History != nil && v.Short != nil && len(v.Short) == len(v.History):
+		dyn := make([]float32, len(v.History))
+		kernel.Axpy(float32(v.Alpha), v.Short, dyn)
+		kernel.Axpy(float32(1-v.Alpha), v.History, dyn)
+		v.Dynamic = unit(dyn)
+	case v.History != nil:
+		v.Dynamic = v.History
+	default:
+		v.Dynamic = v.Short
 	}
 	slices.SortStableFunc(v.Queries, func(a, b Query) int {
 		switch {

@@ -1,24 +1,34 @@
 // Package recommend turns an evaluated interest profile into a ranked,
 // explained list of catalogue items.
 //
-// For every query of the profile's View (one per long-term interest, each
-// already fused with the short-term state) it retrieves a candidate list
-// from the index, scores every candidate against every query
+// Retrieval: for every query of the profile's View (one per long-term
+// interest k, each already fused with the session: q_k = unit(α·ŝ +
+// (1−α)·ĉ_k)) and for the seed's θ_dynamic itself, it fetches candidates
+// from the index.
 //
-//	rel_k(x) = sim(q_k, x) − β·strength·(n̂·x̂)
+// Scoring: the final score of an item x is, by default ("mixture"), the
+// seed's similarity to θ_dynamic = α·ŝ + (1−α)·Σ_k w_k·ĉ_k (w_k the
+// interest's importance weight), minus β·strength·(n̂·x̂) for the user's
+// rejections; an item that serves several of the user's interests, or the
+// session and an interest, outranks one that matches a single old interest
+// perfectly. The alternative "max" rule scores max_k rel_k(x) + τ·ln share_k
+// with rel_k(x) = sim(q_k, x) − β·strength·(n̂·x̂), as multi-interest
+// retrieval models do.
 //
-// (n̂ the user's rejection vector), and then fills the list slot by slot.
-// With quotas on, slots go to interests in proportion to their importance
-// share by the Sainte-Laguë rule (the next slot goes to the interest with
-// the largest share_k/(2·picked_k + 1)), so a user with three interests is
-// not served only the loudest; the interest picks its best remaining
-// candidate by maximal marginal relevance
+// Selection: with quotas on, slots go to interests in proportion to their
+// share (importance fused with the session's affinity, see interest.View)
+// by the Sainte-Laguë rule — the next slot goes to the interest with the
+// largest share_k/(2·picked_k + 1) — so a user with three interests is not
+// served only the loudest; the interest picks its best remaining candidate
+// by maximal marginal relevance
 //
 //	mmr(x) = (1−λ)·rel_k(x) − λ·max_{y chosen} cos(x, y)
 //
 // with λ the diversity knob. With quotas off, each slot takes the best
-// candidate overall by the same rule, with rel(x) = max_k rel_k(x) +
-// τ·ln share_k. Every result carries an explanation: the interest it serves,
+// candidate by the final score under the same MMR rule. Quotas decide which
+// items make the list; the list is then ordered by the final score, again
+// with the MMR trade-off, so the best match comes first whichever interest
+// it serves. Every result carries an explanation: the interest it serves,
 // the past events it most resembles, and the scores behind its place.
 package recommend
 
@@ -49,11 +59,23 @@ type Config struct {
 	Temperature float64 `toml:"temperature" json:"temperature"`
 	// Reasons is the number of past events an explanation cites.
 	Reasons int `toml:"reasons" json:"reasons"`
+	// Scoring is how an item's final score combines the interests:
+	// "mixture" (default) scores against the seed's θ_dynamic, the α-fusion
+	// of the session with the importance-weighted mean of the interests, so
+	// an item that serves several interests beats one that serves one;
+	// "max" takes the best interest, max_k rel_k(x) + τ·ln share_k.
+	Scoring string `toml:"scoring" json:"scoring"`
 }
+
+// The scoring rules.
+const (
+	ScoringMixture = "mixture"
+	ScoringMax     = "max"
+)
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{NegativePenalty: 0.5, Candidates: 100, Quotas: true, Temperature: 0.05, Reasons: 3}
+	return Config{NegativePenalty: 0.5, Candidates: 100, Quotas: true, Temperature: 0.05, Reasons: 3, Scoring: ScoringMixture}
 }
 
 // Options are per-request choices.
@@ -110,10 +132,11 @@ type Reason struct {
 
 // Scores are the numbers behind a result's place.
 type Scores struct {
-	// Relevance is the score the item competed with: similarity to the
-	// fused query minus the rejection penalty.
+	// Relevance is the item's final score (see Config.Scoring), rejection
+	// penalty included.
 	Relevance float64 `json:"relevance"`
-	// Fused is the similarity to the fused query (the metric's score).
+	// Fused is the similarity to the interest's fused query
+	// unit(α·ŝ + (1−α)·ĉ) (the metric's score).
 	Fused float64 `json:"fused"`
 	// LongTerm and ShortTerm are cosines with the interest's centroid and
 	// with the short-term state (absent without a session).
@@ -149,6 +172,9 @@ func New(cfg Config, idx index.Index, catalog Catalog, pop *Popularity) *Recomme
 	if cfg.Reasons <= 0 {
 		cfg.Reasons = DefaultConfig().Reasons
 	}
+	if cfg.Scoring == "" {
+		cfg.Scoring = ScoringMixture
+	}
 	return &Recommender{cfg: cfg, idx: idx, catalog: catalog, pop: pop}
 }
 
@@ -159,11 +185,11 @@ type candidate struct {
 	id     string
 	vec    []float32
 	unit   []float32
-	rel    []float64 // per query
-	fused  []float64 // per query
+	rel    []float64 // per query: fused similarity − rejection penalty
+	fused  []float64 // per query: similarity to the fused query
 	neg    float64
-	global float64 // max_k rel_k + τ ln share_k
-	owner  int     // argmax of global
+	global float64 // the final score (see Config.Scoring)
+	owner  int     // the interest the item serves best
 	redund float64 // max cosine with chosen items
 	chosen bool
 }
@@ -215,11 +241,33 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 			lists[qi] = append(lists[qi], c)
 		}
 	}
+	mixture := r.cfg.Scoring != ScoringMax
+	if mixture && v.Dynamic != nil {
+		// Candidates for the final score itself, so that the best items by
+		// θ_dynamic are in the pool even if no single interest finds them.
+		for _, h := range r.idx.Search(v.Dynamic, k, o.Metric, f) {
+			if pool[h.ID] == nil {
+				if vec, ok := r.idx.Vector(h.ID); ok {
+					pool[h.ID] = &candidate{id: h.ID, vec: vec, unit: unitVec(vec), owner: -1}
+				}
+			}
+		}
+	}
 	if len(pool) == 0 {
 		return nil, nil
 	}
+	inList := make([]map[*candidate]bool, len(lists))
+	for qi := range lists {
+		inList[qi] = make(map[*candidate]bool, len(lists[qi]))
+		for _, c := range lists[qi] {
+			inList[qi][c] = true
+		}
+	}
 	for _, c := range pool {
-		r.score(c, v, o.Metric)
+		r.score(c, v, o.Metric, mixture)
+		if !inList[c.owner][c] {
+			lists[c.owner] = append(lists[c.owner], c)
+		}
 	}
 	for qi := range lists {
 		sort.SliceStable(lists[qi], func(a, b int) bool { return lists[qi][a].rel[qi] > lists[qi][b].rel[qi] })
@@ -237,8 +285,8 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 
 	lambda := o.Diversity
 	picked := make([]int, len(v.Queries))
-	out := make([]Result, 0, min(o.N, len(pool)))
-	for len(out) < o.N {
+	var chosen []*candidate
+	for len(chosen) < o.N {
 		var best *candidate
 		owner := -1
 		if r.cfg.Quotas {
@@ -259,11 +307,7 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 		}
 		best.chosen = true
 		picked[owner]++
-		res := Result{ID: best.id, Score: best.rel[owner]}
-		if o.Explain {
-			res.Explanation = r.explain(p, v, best, owner)
-		}
-		out = append(out, res)
+		chosen = append(chosen, best)
 		if lambda > 0 {
 			for _, c := range pool {
 				if !c.chosen {
@@ -272,7 +316,45 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 			}
 		}
 	}
+	// The quotas decide which items make the list; the order within it is
+	// by relevance (with the same MMR trade-off), so the best match comes
+	// first whichever interest it serves.
+	out := make([]Result, 0, len(chosen))
+	for _, c := range order(chosen, lambda) {
+		res := Result{ID: c.id, Score: c.global}
+		if o.Explain {
+			res.Explanation = r.explain(p, v, c, c.owner)
+		}
+		out = append(out, res)
+	}
 	return out, nil
+}
+
+// order sorts chosen candidates greedily by (1−λ)·global − λ·redundancy
+// with the items already placed, and records each item's redundancy for
+// its explanation.
+func order(chosen []*candidate, lambda float64) []*candidate {
+	out := make([]*candidate, 0, len(chosen))
+	left := slices.Clone(chosen)
+	for _, c := range left {
+		c.redund = 0
+	}
+	for len(left) > 0 {
+		bi, bv := 0, math.Inf(-1)
+		for i, c := range left {
+			v := (1-lambda)*c.global - lambda*c.redund
+			if v > bv || (v == bv && c.id < left[bi].id) {
+				bi, bv = i, v
+			}
+		}
+		c := left[bi]
+		out = append(out, c)
+		left = slices.Delete(left, bi, bi+1)
+		for _, x := range left {
+			x.redund = math.Max(x.redund, dot64(x.unit, c.unit))
+		}
+	}
+	return out
 }
 
 // nextByQuota picks the interest owed the next slot and its best remaining
@@ -310,24 +392,42 @@ func (r *Recommender) nextByQuota(v interest.View, lists [][]*candidate, picked 
 	}
 }
 
-// score fills a candidate's per-query relevance and its global score.
-func (r *Recommender) score(c *candidate, v interest.View, m index.Metric) {
+// score fills a candidate's per-query relevance, its final score and the
+// interest it serves best.
+func (r *Recommender) score(c *candidate, v interest.View, m index.Metric, mixture bool) {
 	c.rel = make([]float64, len(v.Queries))
 	c.fused = make([]float64, len(v.Queries))
 	if v.Negative != nil && len(v.Negative) == len(c.unit) {
 		c.neg = v.NegativeStrength * dot64(v.Negative, c.unit)
 	}
+	penalty := r.cfg.NegativePenalty * c.neg
 	xn := float32(math.Sqrt(float64(kernel.Dot(c.vec, c.vec))))
-	c.global = math.Inf(-1)
+	best := math.Inf(-1)
+	c.owner = 0
 	for i, q := range v.Queries {
 		qn := float32(math.Sqrt(float64(kernel.Dot(q.Vector, q.Vector))))
 		s := float64(m.Score(kernel.Dot(q.Vector, c.vec), qn, xn))
 		c.fused[i] = s
-		c.rel[i] = s - r.cfg.NegativePenalty*c.neg
-		g := c.rel[i] + r.cfg.Temperature*math.Log(math.Max(q.Share, 1e-9))
-		if g > c.global {
-			c.global, c.owner = g, i
+		c.rel[i] = s - penalty
+		var contrib float64
+		if mixture {
+			// The interest contributing most to θ_dynamic·x.
+			if q.Centroid != nil {
+				contrib = q.Weight * dot64(q.Centroid, c.unit)
+			} else {
+				contrib = s
+			}
+		} else {
+			contrib = c.rel[i] + r.cfg.Temperature*math.Log(math.Max(q.Share, 1e-9))
 		}
+		if contrib > best {
+			best, c.owner = contrib, i
+		}
+	}
+	if mixture && v.Dynamic != nil && len(v.Dynamic) == len(c.vec) {
+		c.global = float64(m.Score(kernel.Dot(v.Dynamic, c.vec), 1, xn)) - penalty
+	} else {
+		c.global = best
 	}
 }
 
@@ -371,7 +471,7 @@ func (r *Recommender) inCategories(id string, cats []string) bool {
 func (r *Recommender) explain(p *driftrec.Profile, v interest.View, c *candidate, owner int) *Explanation {
 	q := v.Queries[owner]
 	e := &Explanation{Source: "interest", Scores: Scores{
-		Relevance:  c.rel[owner],
+		Relevance:  c.global,
 		Fused:      c.fused[owner],
 		Negative:   c.neg,
 		Alpha:      v.Alpha,
@@ -396,9 +496,20 @@ func (r *Recommender) explain(p *driftrec.Profile, v interest.View, c *candidate
 	} else {
 		e.Source = "short_term"
 	}
-	n := len(refs)
 	if v.Short != nil {
 		refs = append(refs, p.Short.Events...)
+	}
+	inSession := func(ref *driftrec.EventRef) bool {
+		if v.Short == nil {
+			return false
+		}
+		for i := range p.Short.Events {
+			s := &p.Short.Events[i]
+			if s.Time.Equal(ref.Time) && s.Type == ref.Type && s.Item == ref.Item && s.Text == ref.Text {
+				return true
+			}
+		}
+		return false
 	}
 	type scored struct {
 		ref     *driftrec.EventRef
@@ -411,7 +522,7 @@ func (r *Recommender) explain(p *driftrec.Profile, v interest.View, c *candidate
 		if len(ref.Vector) != len(c.unit) {
 			continue
 		}
-		cands = append(cands, scored{ref, dot64(unitVec(ref.Vector), c.unit), i >= n})
+		cands = append(cands, scored{ref, dot64(unitVec(ref.Vector), c.unit), inSession(ref)})
 	}
 	sort.SliceStable(cands, func(a, b int) bool { return cands[a].sim > cands[b].sim })
 	seen := map[string]bool{}

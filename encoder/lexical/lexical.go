@@ -14,7 +14,8 @@
 // Each feature is hashed with FNV-1a to two buckets, each with a sign
 // (signed feature hashing keeps collisions unbiased; two buckets halve the
 // variance a collision adds). The weight of a feature in a text is
-// (1 + ln tf) · idf, idf = ln((N+1)/(df+1)) + 1 over the fitted catalogue.
+// (1 + ln tf) · idf, idf = ln((N+1)/(df+1)) + 1 over the fitted catalogue;
+// a feature no item has gets idf 1, the weight of the commonest features.
 //
 // The fitted statistics are part of the encoder's identity: ID() changes
 // when Fit is called on a different catalogue, so vectors made before and
@@ -115,7 +116,14 @@ func (e *Encoder) setStats(n uint32, df map[uint64]uint32) {
 	}
 	logN := math.Log(float64(n) + 1)
 	e.idf = func(h uint64) float64 {
-		return logN - math.Log(float64(df[h])+1) + 1
+		d, ok := df[h]
+		if !ok {
+			// A feature no item has (a query's "well-reviewed", "cheap")
+			// cannot help retrieval, and giving it the highest IDF would
+			// let such modifiers decide which queries look alike.
+			return 1
+		}
+		return logN - math.Log(float64(d)+1) + 1
 	}
 }
 
@@ -224,7 +232,7 @@ const (
 	weightWord    = 1.0
 	weightBigram  = 0.5
 	weightTrigram = 0.25
-	weightHan     = 0.5
+	weightHan     = 1.0
 	weightHanPair = 1.0
 	// weightFunction scales features made of Chinese function characters
 	// (particles, common copulas and prepositions): a catalogue-fitted IDF

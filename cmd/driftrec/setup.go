@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/driftrec/driftrec"
+	"github.com/driftrec/driftrec/engine"
+)
+
+// common holds the flags every command that opens the engine shares.
+type common struct {
+	configFile string
+	dataDir    string
+	store      string
+	encoder    string
+	models     string
+	logLevel   string
+	quiet      bool
+
+	// Model overrides; negative or empty means "from the config file".
+	alpha        float64
+	maxInterests int
+	halfLife     string
+
+	fileCfg fileConfig
+}
+
+// fileConfig is the optional TOML configuration file.
+type fileConfig struct {
+	Addr     string        `toml:"addr"`
+	DataDir  string        `toml:"data_dir"`
+	Store    string        `toml:"store"`
+	Encoder  string        `toml:"encoder"`
+	Models   string        `toml:"models"`
+	LogLevel string        `toml:"log_level"`
+	Engine   engine.Config `toml:"engine"`
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.configFile, "config", "", "optional TOML configuration file")
+	fs.StringVar(&c.dataDir, "data-dir", "./data", "folder of the embedded store")
+	fs.StringVar(&c.store, "store", "", "store: empty for the embedded store in -data-dir, or a postgres:// URL")
+	fs.StringVar(&c.encoder, "encoder", "lexical", "encoder: lexical, use-lite, auto, or hf:/path/to/sentence-transformers/folder")
+	fs.StringVar(&c.models, "models", defaultModels(), "folder of pretrained model files (see scripts/fetch-models.sh)")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.BoolVar(&c.quiet, "quiet", false, "no progress bars (for scripts)")
+	fs.Float64Var(&c.alpha, "alpha", -1, "default fusion weight α of the current session (0..1; -1 keeps the configured value)")
+	fs.IntVar(&c.maxInterests, "max-interests", 0, "long-term interests per user (0 keeps the configured value)")
+	fs.StringVar(&c.halfLife, "half-life", "", "half-life of long-term interests, e.g. 720h or 30d (empty keeps the configured value)")
+}
+
+func defaultModels() string {
+	if v := os.Getenv("DRIFTREC_MODELS"); v != "" {
+		return v
+	}
+	return "./models"
+}
+
+// load reads the config file (if any) and applies it under flags that were
+// not set explicitly.
+func (c *common) load(fs *flag.FlagSet) error {
+	c.fileCfg.Engine = engine.DefaultConfig()
+	if c.configFile == "" {
+		return nil
+	}
+	md, err := toml.DecodeFile(c.configFile, &c.fileCfg)
+	if err != nil {
+		return fmt.Errorf("config file %s: %w", c.configFile, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return fmt.Errorf("config file %s: unknown keys %v", c.configFile, und)
+	}
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	for name, v := range map[string]string{
+		"data-dir": c.fileCfg.DataDir, "store": c.fileCfg.Store, "encoder": c.fileCfg.Encoder,
+		"models": c.fileCfg.Models, "log-level": c.fileCfg.LogLevel, "addr": c.fileCfg.Addr,
+	} {
+		if v == "" || explicit[name] || os.Getenv("DRIFTREC_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_"))) != "" {
+			continue
+		}
+		if fs.Lookup(name) != nil {
+			if err := fs.Set(name, v); err != nil {
+				return fmt.Errorf("config file %s: %s: %w", c.configFile, name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (c *common) engineConfig() (engine.Config, error) {
+	cfg := c.fileCfg.Engine
+	if cfg.MaxBatch == 0 {
+		cfg = engine.DefaultConfig()
+	}
+	if c.alpha >= 0 {
+		if c.alpha > 1 {
+			return cfg, fmt.Errorf("-alpha must be between 0 and 1")
+		}
+		cfg.Interest.Alpha = c.alpha
+	}
+	if c.maxInterests > 0 {
+		cfg.Interest.MaxInterests = c.maxInterests
+	}
+	if c.halfLife != "" {
+		if err := cfg.Interest.HalfLife.UnmarshalText([]byte(c.halfLife)); err != nil {
+			return cfg, fmt.Errorf("-half-life: %w", err)
+		}
+	}
+	return cfg, cfg.Interest.Validate()
+}
+
+func (c *common) logger(w io.Writer) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return nil, fmt.Errorf("-log-level: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl})), nil
+}
+
+// openStore opens the configured store.
+func (c *common) openStore(ctx context.Context) (driftrec.Store, error) {
+	if strings.HasPrefix(c.store, "postgres://") || strings.HasPrefix(c.store, "postgresql://") {
+		return openPostgres(ctx, c.store)
+	}
+	if c.store != "" && c.store != "bolt" {
+		return nil, fmt.Errorf("-store %q: want empty (embedded) or a postgres:// URL", c.store)
+	}
+	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	return openBolt(filepath.Join(c.dataDir, "driftrec.db"))
+}
+
+// open opens store, encoder and engine.
+func (c *common) open(ctx context.Context, log *slog.Logger) (*engine.Engine, error) {
+	cfg, err := c.engineConfig()
+	if err != nil {
+		return nil, err
+	}
+	enc, err := openEncoder(c.encoder, c.models)
+	if err != nil {
+		return nil, err
+	}
+	st, err := c.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	eng, err := engine.Open(ctx, st, enc, cfg, engine.WithLogger(log))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return eng, nil
+}

@@ -100,7 +100,9 @@ func (p *Profile) Clone() *Profile {
 		return nil
 	}
 	q := *p
-	q.Interests = make([]Interest, len(p.Interests))
+	if p.Interests != nil { // keep nil nil, as every other field does
+		q.Interests = make([]Interest, len(p.Interests))
+	}
 	for i, in := range p.Interests {
 		in.Sum = slices.Clone(in.Sum)
 		in.Exemplars = cloneRefs(in.Exemplars)

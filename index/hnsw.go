@@ -39,8 +39,9 @@ type HNSWConfig struct {
 	// repairs the graph and frees their slots (see Compact). Default 0.1.
 	MaxDeletedRatio float64
 	// FlatFilterLimit: a filtered search whose categories hold at most this
-	// many items scans them exactly instead of walking the graph. Default
-	// 4096; see docs/ann.md for the measurement behind it.
+	// many items scans them exactly instead of walking the graph; negative
+	// never scans. Default 4096; see docs/ann.md for the measurement behind
+	// it.
 	FlatFilterLimit int
 	// BuildWorkers is the number of goroutines AddBatch inserts with.
 	// Default GOMAXPROCS.
@@ -80,8 +81,8 @@ func (c HNSWConfig) withDefaults() (HNSWConfig, error) {
 		return c, fmt.Errorf("index: unknown storage %v", c.Storage)
 	case c.MaxDeletedRatio < 0 || c.MaxDeletedRatio > 1:
 		return c, fmt.Errorf("index: MaxDeletedRatio %v is outside [0, 1]", c.MaxDeletedRatio)
-	case c.FlatFilterLimit < 0 || c.BuildWorkers < 1:
-		return c, fmt.Errorf("index: FlatFilterLimit and BuildWorkers must not be negative")
+	case c.BuildWorkers < 1:
+		return c, fmt.Errorf("index: BuildWorkers must be positive")
 	}
 	return c, nil
 }
@@ -99,6 +100,9 @@ const (
 	minCompact = 64
 	// maxDim bounds vector length (the encoders produce 384 to 1024).
 	maxDim = 1 << 16
+	// maxString bounds IDs, category names and categories per item, which
+	// snapshots store with 16-bit lengths.
+	maxString = 1<<16 - 1
 )
 
 // Node states.
@@ -126,6 +130,7 @@ type Entry struct {
 type HNSW struct {
 	mu  sync.RWMutex
 	cfg HNSWConfig
+	pcg *rand.PCG // saved with snapshots
 	rng *rand.Rand
 
 	dim      int
@@ -176,9 +181,11 @@ func NewHNSW(cfg HNSWConfig) (*HNSW, error) {
 }
 
 func newHNSW(cfg HNSWConfig) *HNSW {
+	pcg := newPCG(cfg.Seed)
 	h := &HNSW{
 		cfg:      cfg,
-		rng:      rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+		pcg:      pcg,
+		rng:      rand.New(pcg),
 		mMax0:    2 * cfg.M,
 		levelMul: 1 / math.Log(float64(cfg.M)),
 		pos:      make(map[string]uint32),
@@ -190,7 +197,23 @@ func newHNSW(cfg HNSWConfig) *HNSW {
 }
 
 // Config returns the configuration in force, defaults filled in.
-func (h *HNSW) Config() HNSWConfig { return h.cfg }
+func (h *HNSW) Config() HNSWConfig {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.cfg
+}
+
+// SetSearchParams changes the query-time parameters (EfSearch and
+// FlatFilterLimit, as in HNSWConfig) without rebuilding; an ef below 1
+// keeps the current one.
+func (h *HNSW) SetSearchParams(ef, flatFilterLimit int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if ef >= 1 {
+		h.cfg.EfSearch = ef
+	}
+	h.cfg.FlatFilterLimit = flatFilterLimit
+}
 
 // searchScratch is the per-search working memory, pooled so that a query
 // allocates little beyond its result.
@@ -243,9 +266,18 @@ func (h *HNSW) linksOf(i uint32, level int) []uint32 {
 	return h.upper[i][(level-1)*w : level*w]
 }
 
-func checkVector(id string, vec []float32, dim int) error {
-	if id == "" {
-		return fmt.Errorf("index: empty item id")
+func checkEntry(e Entry, dim int) error {
+	id, vec := e.ID, e.Vector
+	if id == "" || len(id) > maxString {
+		return fmt.Errorf("index: item id must be 1 to %d bytes", maxString)
+	}
+	if len(e.Categories) > maxString {
+		return fmt.Errorf("index: item %q has %d categories; the limit is %d", id, len(e.Categories), maxString)
+	}
+	for _, c := range e.Categories {
+		if len(c) > maxString {
+			return fmt.Errorf("index: item %q has a category longer than %d bytes", id, maxString)
+		}
 	}
 	if len(vec) == 0 {
 		return fmt.Errorf("index: empty vector for item %q", id)
@@ -286,7 +318,7 @@ func (h *HNSW) AddBatch(ctx context.Context, entries []Entry) error {
 		if dim == 0 {
 			dim = len(e.Vector)
 		}
-		if err := checkVector(e.ID, e.Vector, dim); err != nil {
+		if err := checkEntry(*e, dim); err != nil {
 			return err
 		}
 	}

@@ -19,16 +19,12 @@ type vectorStore struct {
 	half  []uint16
 	bytes []int8
 	scale []float32 // per node, Int8 only
-	table *[1 << 16]float32
 }
 
 func newVectorStore(kind Storage, dim int, keepExact bool) vectorStore {
 	s := vectorStore{kind: kind, dim: dim}
 	if kind == Float32 || keepExact {
 		s.exact = []float32{}
-	}
-	if kind == Float16 {
-		s.table = halfTable()
 	}
 	return s
 }
@@ -60,10 +56,7 @@ func (s *vectorStore) set(i uint32, v []float32) {
 	}
 	switch s.kind {
 	case Float16:
-		h := s.half[lo:hi]
-		for j, x := range v {
-			h[j] = floatToHalf(x)
-		}
+		kernel.EncodeF16(s.half[lo:hi], v)
 	case Int8:
 		s.scale[i] = quantizeInt8(s.bytes[lo:hi], v)
 	}
@@ -83,9 +76,7 @@ func (s *vectorStore) decode(i uint32, dst []float32) {
 	lo, hi := int(i)*s.dim, int(i+1)*s.dim
 	switch s.kind {
 	case Float16:
-		for j, h := range s.half[lo:hi] {
-			dst[j] = s.table[h]
-		}
+		kernel.DecodeF16(dst, s.half[lo:hi])
 	case Int8:
 		sc := s.scale[i]
 		for j, b := range s.bytes[lo:hi] {
@@ -150,9 +141,9 @@ func (sc *scorer) dot(i uint32) float32 {
 	lo, hi := int(i)*s.dim, int(i+1)*s.dim
 	switch sc.mode {
 	case Float16:
-		return dotHalf(sc.q, s.half[lo:hi], s.table)
+		return kernel.DotF16(sc.q, s.half[lo:hi])
 	case Int8:
-		return float32(dotInt8(sc.q8, s.bytes[lo:hi])) * sc.qScale * s.scale[i]
+		return float32(kernel.DotInt8(sc.q8, s.bytes[lo:hi])) * sc.qScale * s.scale[i]
 	}
 	return kernel.Dot(sc.q, s.exact[lo:hi])
 }

@@ -10,6 +10,7 @@ import (
 // tokens in a batch) and of the index scoring a few queries against a
 // block of items (MatMulTransB, k = 512).
 var benchShapes = []gemmShapeCase{
+	{512, 1024, 64}, {512, 64, 512},
 	{1, 512, 512}, {16, 512, 512}, {64, 512, 2048}, {128, 1024, 1024},
 	{256, 256, 3072}, {512, 1024, 1024}, {512, 3072, 1024}, {512, 1024, 3072},
 }

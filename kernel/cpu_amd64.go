@@ -108,6 +108,8 @@ var gemmAVX2 = &gemmKernels{
 		gemmAVX2_4x16, gemmAVX2_5x16, gemmAVX2_6x16,
 	},
 	transpose8: transpose8x8AVX2,
+	packRows4:  packRows4AVX2,
+	packRows2:  packRows2AVX2,
 	dot:        dot,
 }
 
@@ -121,6 +123,8 @@ var gemmAVX512 = &gemmKernels{
 		gemmAVX512_9x32, gemmAVX512_10x32, gemmAVX512_11x32, gemmAVX512_12x32,
 	},
 	transpose8: transpose8x8AVX2,
+	packRows4:  packRows4AVX2,
+	packRows2:  packRows2AVX2,
 	dot:        dot,
 }
 

@@ -38,14 +38,19 @@ func DecodeF16(dst []float32, src []uint16) {
 }
 
 // F16ToFloat32 returns the float32 equal to the half h. Every half is
-// exactly representable; a NaN keeps its sign and payload.
+// exactly representable; a NaN keeps its sign and payload and is made
+// quiet.
 func F16ToFloat32(h uint16) float32 {
 	sign := uint32(h&0x8000) << 16
 	exp := uint32(h>>10) & 0x1f
 	frac := uint32(h & 0x3ff)
 	switch {
+	case exp == 0x1f && frac == 0:
+		return math.Float32frombits(sign | 0x7f800000)
 	case exp == 0x1f:
-		return math.Float32frombits(sign | 0x7f800000 | frac<<13)
+		// NaN: quiet it, as IEEE 754 conversions and VCVTPH2PS do, so the
+		// portable and F16C paths give the same bits.
+		return math.Float32frombits(sign | 0x7fc00000 | frac<<13)
 	case exp != 0:
 		return math.Float32frombits(sign | (exp+127-15)<<23 | frac<<13)
 	case frac == 0:

@@ -56,6 +56,9 @@ type gemmKernels struct {
 	// transpose8 transposes an 8×8 block (dst[p·ldd+r] = src[r·lds+p]);
 	// nil means packing transposes element by element.
 	transpose8 func(dst, src []float32, ldd, lds int)
+	// packRows4 and packRows2 set dst[s·ldd+r] = src[r·lds+s] for 4 or 2
+	// rows r and s < k&^7; nil means packing A goes element by element.
+	packRows4, packRows2 func(dst, src []float32, k, ldd, lds int)
 	// dot is the dot product that goes with the family.
 	dot func(a, b []float32) float32
 
@@ -235,13 +238,32 @@ func (g *gemmKernels) block(buf *gemmBuffers, p gemmProblem, ic, mcur, jc, ncur,
 // packA copies A[ic:ic+mcur, pc:pc+kcur] into panels of mr rows laid out
 // k-step by k-step: dst[q·kcur·mr + p·mr + r] = A[ic+q·mr+r][pc+p]. Rows
 // past mcur in the last panel are left as they are: the kernel for a
-// short panel never reads them.
+// short panel never reads them. This is a transpose, and for products
+// with a small n (attention heads, n = 64) it costs as much as the
+// product itself when done element by element, hence packRows.
 func (g *gemmKernels) packA(dst []float32, p gemmProblem, ic, mcur, pc, kcur int) {
 	for q := 0; q*g.mr < mcur; q++ {
 		rows := min(g.mr, mcur-q*g.mr)
 		panel := dst[q*kcur*g.mr : (q+1)*kcur*g.mr]
-		for r := 0; r < rows; r++ {
-			src := p.a[(ic+q*g.mr+r)*p.k+pc:][:kcur]
+		row0 := (ic + q*g.mr) * p.k
+		r := 0
+		if g.packRows4 != nil {
+			// In bounds: rows r..r+3 < rows ≤ mr of panel, k-steps < kcur.
+			for ; r+4 <= rows; r += 4 {
+				g.packRows4(panel[r:], p.a[row0+r*p.k+pc:], kcur, g.mr, p.k)
+			}
+			for ; r+2 <= rows; r += 2 {
+				g.packRows2(panel[r:], p.a[row0+r*p.k+pc:], kcur, g.mr, p.k)
+			}
+			for rr := 0; rr < r; rr++ {
+				src := p.a[row0+rr*p.k+pc:][:kcur]
+				for s := kcur &^ 7; s < kcur; s++ {
+					panel[s*g.mr+rr] = src[s]
+				}
+			}
+		}
+		for ; r < rows; r++ {
+			src := p.a[row0+r*p.k+pc:][:kcur]
 			for s, v := range src {
 				panel[s*g.mr+r] = v
 			}

@@ -3759,3 +3759,95 @@ TEXT ·transpose8x8AVX2(SB), NOSPLIT, $0-64
 	VMOVUPS    Y0, (AX)
 	VZEROUPPER
 	RET
+
+// func packRows4AVX2(dst []float32, src []float32, k int, ldd int, lds int)
+// Requires: AVX
+TEXT ·packRows4AVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ k+48(FP), DX
+	MOVQ ldd+56(FP), BX
+	MOVQ lds+64(FP), SI
+	SHLQ $0x02, BX
+	SHLQ $0x02, SI
+	SHRQ $0x03, DX
+	LEAQ (BX)(BX*2), DI
+	LEAQ (CX)(SI*2), R8
+
+packRows4AVX2_loop:
+	TESTQ        DX, DX
+	JZ           packRows4AVX2_done
+	LEAQ         (AX)(BX*4), R9
+	VMOVUPS      (CX), Y0
+	VMOVUPS      (CX)(SI*1), Y1
+	VUNPCKLPS    Y1, Y0, Y2
+	VUNPCKHPS    Y1, Y0, Y0
+	VMOVUPS      (R8), Y1
+	VMOVUPS      (R8)(SI*1), Y3
+	VUNPCKLPS    Y3, Y1, Y4
+	VUNPCKHPS    Y3, Y1, Y1
+	VSHUFPS      $0x44, Y4, Y2, Y3
+	VMOVUPS      X3, (AX)
+	VEXTRACTF128 $0x01, Y3, X3
+	VMOVUPS      X3, (R9)
+	VSHUFPS      $0xee, Y4, Y2, Y2
+	VMOVUPS      X2, (AX)(BX*1)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVUPS      X2, (R9)(BX*1)
+	VSHUFPS      $0x44, Y1, Y0, Y2
+	VMOVUPS      X2, (AX)(BX*2)
+	VEXTRACTF128 $0x01, Y2, X2
+	VMOVUPS      X2, (R9)(BX*2)
+	VSHUFPS      $0xee, Y1, Y0, Y0
+	VMOVUPS      X0, (AX)(DI*1)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVUPS      X0, (R9)(DI*1)
+	LEAQ         (AX)(BX*8), AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, R8
+	DECQ         DX
+	JMP          packRows4AVX2_loop
+
+packRows4AVX2_done:
+	VZEROUPPER
+	RET
+
+// func packRows2AVX2(dst []float32, src []float32, k int, ldd int, lds int)
+// Requires: AVX
+TEXT ·packRows2AVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ k+48(FP), DX
+	MOVQ ldd+56(FP), BX
+	MOVQ lds+64(FP), SI
+	SHLQ $0x02, BX
+	SHLQ $0x02, SI
+	SHRQ $0x03, DX
+	LEAQ (BX)(BX*2), DI
+
+packRows2AVX2_loop:
+	TESTQ        DX, DX
+	JZ           packRows2AVX2_done
+	LEAQ         (AX)(BX*4), R8
+	VMOVUPS      (CX), Y0
+	VMOVUPS      (CX)(SI*1), Y1
+	VUNPCKLPS    Y1, Y0, Y2
+	VUNPCKHPS    Y1, Y0, Y0
+	VMOVLPS      X2, (AX)
+	VMOVHPS      X2, (AX)(BX*1)
+	VEXTRACTF128 $0x01, Y2, X1
+	VMOVLPS      X1, (R8)
+	VMOVHPS      X1, (R8)(BX*1)
+	VMOVLPS      X0, (AX)(BX*2)
+	VMOVHPS      X0, (AX)(DI*1)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVLPS      X0, (R8)(BX*2)
+	VMOVHPS      X0, (R8)(DI*1)
+	LEAQ         (AX)(BX*8), AX
+	ADDQ         $0x00000020, CX
+	DECQ         DX
+	JMP          packRows2AVX2_loop
+
+packRows2AVX2_done:
+	VZEROUPPER
+	RET

@@ -88,3 +88,9 @@ func gemmAVX512_12x32(k int, a []float32, b []float32, c []float32, ldb int, ldc
 
 // transpose8x8AVX2 sets dst[p*ldd+r] = src[r*lds+p] for r, p < 8.
 func transpose8x8AVX2(dst []float32, src []float32, ldd int, lds int)
+
+// packRows4AVX2 sets dst[p*ldd+r] = src[r*lds+p] for r < 4, p < k&^7.
+func packRows4AVX2(dst []float32, src []float32, k int, ldd int, lds int)
+
+// packRows2AVX2 sets dst[p*ldd+r] = src[r*lds+p] for r < 2, p < k&^7.
+func packRows2AVX2(dst []float32, src []float32, k int, ldd int, lds int)

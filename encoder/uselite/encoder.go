@@ -60,7 +60,7 @@ func Load(dir string) (*Encoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("uselite: %w", err)
 	}
-	g, err := loadGraphModel(dist)
+	g, err := loadGraphModel(os.DirFS(dist))
 	if err != nil {
 		return nil, fmt.Errorf("uselite: %w", err)
 	}
@@ -68,12 +68,17 @@ func Load(dir string) (*Encoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("uselite: %s: %w", dist, err)
 	}
-	if len(pieces) > m.vocabSize {
-		return nil, fmt.Errorf("uselite: vocabulary has %d pieces but the embedding table only %d rows", len(pieces), m.vocabSize)
-	}
 	id, err := modelID(dir, dist)
 	if err != nil {
 		return nil, fmt.Errorf("uselite: %w", err)
+	}
+	return newEncoder(id, pieces, m)
+}
+
+// newEncoder assembles an encoder from a vocabulary and a model.
+func newEncoder(id string, pieces []piece, m *model) (*Encoder, error) {
+	if len(pieces) > m.vocabSize {
+		return nil, fmt.Errorf("uselite: vocabulary has %d pieces but the embedding table only %d rows", len(pieces), m.vocabSize)
 	}
 	workers := runtime.GOMAXPROCS(0)
 	e := &Encoder{
@@ -220,22 +225,22 @@ func (e *Encoder) encodeChunk(ctx context.Context, chunk []int, tokens [][]int32
 		}
 		ws = e.model.newWorkspace(capTokens, capTexts)
 	}
-	ids := make([]int32, 0, total)
-	lengths := make([]int, len(chunk))
-	dst := make([][]float32, len(chunk))
-	for k, i := range chunk {
+	ids, lengths, dst := ws.ids[:0], ws.lengths[:0], ws.dst[:0]
+	for _, i := range chunk {
 		ids = append(ids, tokens[i]...)
-		lengths[k] = len(tokens[i])
-		dst[k] = out[i]
+		lengths = append(lengths, len(tokens[i]))
+		dst = append(dst, out[i])
 	}
+	defer clear(dst) // do not keep the caller's vectors reachable from the pool
 	return e.model.forward(ctx, ws, ids, lengths, dst)
 }
 
 // planChunks groups text indices into chunks of similar length, longest
 // first so that the slowest chunks start earliest. Texts are packed without
 // padding, so grouping by length only evens out the attention work within
-// a chunk; the token budget is sized so every worker gets a share of a
-// small call and chunks stay efficient for a large one.
+// a chunk. The token budget splits the call into a multiple of workers
+// chunks of at most maxChunkTokens, so that every worker gets an equal
+// share of a small call and chunks stay efficient for a large one.
 func planChunks(tokens [][]int32, workers int) [][]int {
 	order := make([]int, len(tokens))
 	total := 0
@@ -246,7 +251,8 @@ func planChunks(tokens [][]int32, workers int) [][]int {
 	slices.SortStableFunc(order, func(a, b int) int {
 		return cmp.Compare(len(tokens[b]), len(tokens[a]))
 	})
-	budget := min(max((total+workers-1)/workers, minChunkTokens), maxChunkTokens)
+	rounds := (total + workers*maxChunkTokens - 1) / (workers * maxChunkTokens)
+	budget := max((total+workers*rounds-1)/max(workers*rounds, 1), minChunkTokens)
 	var chunks [][]int
 	var cur []int
 	curTokens := 0

@@ -2,7 +2,16 @@ package uselite
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -62,4 +71,263 @@ func TestEncodeMatchesReference(t *testing.T) {
 		}
 	}
 	t.Logf("%d texts: min cosine %.8f, max abs diff %.3g", len(texts), worstCos, worstDiff)
+}
+
+// checkAgainst compares vectors with reference vectors under the package's
+// tolerances.
+func checkAgainst(t *testing.T, what string, texts []string, got, want [][]float32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: got %d vectors, want %d", what, len(got), len(want))
+	}
+	for i := range want {
+		cos, diff := compareVectors(got[i], want[i])
+		if cos < minCosine || diff > maxAbsDiff {
+			t.Errorf("%s %q: cosine %.7f, max abs diff %.2g against TensorFlow.js", what, texts[i], cos, diff)
+		}
+	}
+}
+
+func TestEncodeMatchesReferenceBatch(t *testing.T) {
+	e := loadTestEncoder(t)
+	golden := sharedGolden(t)
+	var texts []string
+	for _, g := range golden.Texts[:len(golden.BatchOfFirst8)] {
+		texts = append(texts, g.Text)
+	}
+	got, err := e.Encode(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAgainst(t, "batch of first 8", texts, got, golden.BatchOfFirst8)
+}
+
+// TestEncodeMatchesReferenceEdgeCases covers texts longer than the model's
+// 128 tokens (only the first 128 count), whitespace-only and emoji texts,
+// and an empty text in the middle of a batch.
+func TestEncodeMatchesReferenceEdgeCases(t *testing.T) {
+	e := loadTestEncoder(t)
+	var extra extraGolden
+	readJSON(t, filepath.Join("testdata", "tfjs-extra.json"), &extra)
+	longest := 0
+	var texts []string
+	var want [][]float32
+	for _, g := range extra.Texts {
+		texts = append(texts, g.Text)
+		want = append(want, g.Embedding)
+		longest = max(longest, len(g.TokenIDs))
+		got, err := e.Encode(context.Background(), []string{g.Text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAgainst(t, "single", []string{g.Text}, got, [][]float32{g.Embedding})
+	}
+	if longest <= e.MaxTokens() {
+		t.Fatalf("longest reference text has %d tokens; the test needs one over %d", longest, e.MaxTokens())
+	}
+	got, err := e.Encode(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAgainst(t, "all at once", texts, got, want)
+
+	got, err = e.Encode(context.Background(), extra.BatchTexts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAgainst(t, "batch with an empty text", extra.BatchTexts, got, extra.Batch)
+}
+
+// TestEncodeBatchEqualsSingle checks that a text's vector does not depend on
+// the texts encoded with it.
+func TestEncodeBatchEqualsSingle(t *testing.T) {
+	e := loadTestEncoder(t)
+	var texts []string
+	for _, g := range sharedGolden(t).Texts {
+		texts = append(texts, g.Text)
+	}
+	batch, err := e.Encode(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worst := 0.0
+	for i, text := range texts {
+		single, err := e.Encode(context.Background(), []string{text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, diff := compareVectors(batch[i], single[0])
+		worst = max(worst, diff)
+	}
+	// Only the order of float32 additions inside the matrix kernels may
+	// differ between a row in a big product and in a small one.
+	if worst > 1e-6 {
+		t.Errorf("batched and single vectors differ by up to %.2g", worst)
+	}
+	t.Logf("batched vs single: max abs diff %.2g", worst)
+}
+
+func TestEncodeConcurrent(t *testing.T) {
+	e := loadTestEncoder(t)
+	var texts []string
+	for _, g := range sharedGolden(t).Texts {
+		texts = append(texts, g.Text)
+	}
+	want, err := e.Encode(context.Background(), texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const callers = 6
+	var wg sync.WaitGroup
+	errs := make(chan error, callers)
+	for c := range callers {
+		wg.Go(func() {
+			// Each caller encodes a different rotation, so chunks differ.
+			rot := slices.Concat(texts[c*7:], texts[:c*7])
+			got, err := e.Encode(context.Background(), rot)
+			if err != nil {
+				errs <- err
+				return
+			}
+			for i := range rot {
+				j := (i + c*7) % len(texts)
+				if _, diff := compareVectors(got[i], want[j]); diff > 1e-6 {
+					errs <- fmt.Errorf("caller %d: %q differs by %.2g", c, rot[i], diff)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// cancelAfter is a context that reports cancellation once Err has been
+// asked n times: cancellation lands mid-call deterministically, without
+// timing.
+type cancelAfter struct {
+	context.Context
+	n    atomic.Int64
+	done chan struct{}
+	once sync.Once
+}
+
+func newCancelAfter(n int64) *cancelAfter {
+	c := &cancelAfter{Context: context.Background(), done: make(chan struct{})}
+	c.n.Store(n)
+	return c
+}
+
+func (c *cancelAfter) Err() error {
+	if c.n.Add(-1) < 0 {
+		c.once.Do(func() { close(c.done) })
+		return context.Canceled
+	}
+	return nil
+}
+
+func (c *cancelAfter) Done() <-chan struct{} { return c.done }
+
+func TestEncodeHonoursCancellation(t *testing.T) {
+	e := loadTestEncoder(t)
+	texts := make([]string, 400)
+	for i := range texts {
+		texts[i] = fmt.Sprintf("text number %d about running shoes and camping gear", i)
+	}
+	for _, n := range []int64{0, 1, 3, 10} {
+		_, err := e.Encode(newCancelAfter(n), texts)
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled after %d checks: error %v, want context.Canceled", n, err)
+		}
+	}
+	// The encoder is still usable, its workspaces returned.
+	got, err := e.Encode(context.Background(), texts[:3])
+	if err != nil || len(got) != 3 {
+		t.Fatalf("after cancellations: %d vectors, %v", len(got), err)
+	}
+}
+
+func TestEncodeEmptyInput(t *testing.T) {
+	e := loadTestEncoder(t)
+	got, err := e.Encode(context.Background(), nil)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("Encode(nil) = %d vectors, %v", len(got), err)
+	}
+	got, err = e.Encode(context.Background(), []string{"", "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range got {
+		var sq float64
+		for _, x := range v {
+			sq += float64(x) * float64(x)
+		}
+		if math.Abs(sq-1) > 1e-5 {
+			t.Errorf("vector %d has squared norm %g", i, sq)
+		}
+	}
+	if got[0][0] == got[1][0] {
+		t.Errorf("the empty text and %q got the same vector", "x")
+	}
+}
+
+func TestEncoderIdentity(t *testing.T) {
+	e := loadTestEncoder(t)
+	if e.ID() != "use-lite/energetic-ai-0.2.0" {
+		t.Errorf("ID() = %q", e.ID())
+	}
+	if e.Dim() != 512 {
+		t.Errorf("Dim() = %d", e.Dim())
+	}
+	if e.MaxTokens() != 128 {
+		t.Errorf("MaxTokens() = %d", e.MaxTokens())
+	}
+	if got := e.Tokenize("comfortable running shoes"); !slices.Equal(got, []int{2986, 1187, 4064}) {
+		t.Errorf("Tokenize = %v", got)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "use-lite"))
+	if err == nil || !strings.Contains(err.Error(), "scripts/fetch-models.sh") || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load of a missing folder: %v; want an fs.ErrNotExist that names scripts/fetch-models.sh", err)
+	}
+
+	// A copy of the real model with its last shard cut short.
+	src := filepath.Join(modelDir(t), "dist")
+	dir := t.TempDir()
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ent := range entries {
+		if err := os.Symlink(filepath.Join(src, ent.Name()), filepath.Join(dir, ent.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := filepath.Join(dir, "group1-shard7of7")
+	data, err := os.ReadFile(last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(last)
+	if err := os.WriteFile(last, data[:len(data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(dir)
+	if err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("Load with a truncated shard: %v", err)
+	}
+
+	os.Remove(filepath.Join(dir, "vocab.json"))
+	if err := os.WriteFile(filepath.Join(dir, "vocab.json"), []byte(`[["a",1]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(dir)
+	if err == nil || !strings.Contains(err.Error(), "vocab.json") {
+		t.Errorf("Load with a broken vocabulary: %v", err)
+	}
 }

@@ -22,26 +22,35 @@ type workspace struct {
 	qh, kh, vh, oh, scores []float32
 
 	pooled, out []float32 // [texts, modelDim], [texts, outDim]
+
+	// The chunk itself: token ids back to back, tokens per text, and where
+	// each text's vector goes.
+	ids     []int32
+	lengths []int
+	dst     [][]float32
 }
 
 func (m *model) newWorkspace(tokens, texts int) *workspace {
 	width := max(m.embedDim, m.modelDim)
 	L := m.maxLen
 	return &workspace{
-		tokens: tokens,
-		texts:  texts,
-		x:      make([]float32, tokens*width),
-		h:      make([]float32, tokens*width),
-		cat:    make([]float32, tokens*m.catDimMax),
-		qkv:    make([]float32, tokens*m.qkvDimMax),
-		ffn:    make([]float32, tokens*m.ffnDimMax),
-		qh:     make([]float32, L*m.attnDimMax),
-		kh:     make([]float32, L*m.attnDimMax),
-		vh:     make([]float32, L*m.attnDimMax),
-		oh:     make([]float32, L*m.attnDimMax),
-		scores: make([]float32, L*L),
-		pooled: make([]float32, texts*m.modelDim),
-		out:    make([]float32, texts*m.outDim),
+		tokens:  tokens,
+		texts:   texts,
+		x:       make([]float32, tokens*width),
+		h:       make([]float32, tokens*width),
+		cat:     make([]float32, tokens*m.catDimMax),
+		qkv:     make([]float32, tokens*m.qkvDimMax),
+		ffn:     make([]float32, tokens*m.ffnDimMax),
+		qh:      make([]float32, L*m.attnDimMax),
+		kh:      make([]float32, L*m.attnDimMax),
+		vh:      make([]float32, L*m.attnDimMax),
+		oh:      make([]float32, L*m.attnDimMax),
+		scores:  make([]float32, L*L),
+		pooled:  make([]float32, texts*m.modelDim),
+		out:     make([]float32, texts*m.outDim),
+		ids:     make([]int32, 0, tokens),
+		lengths: make([]int, 0, texts),
+		dst:     make([][]float32, 0, texts),
 	}
 }
 

@@ -7,9 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 )
 
@@ -95,13 +94,13 @@ func (w weightLayout) bytes() int64 {
 	}
 }
 
-// loadGraphModel reads dir/model.json and the weight shards it names. Every
-// size is checked against the files on disk before anything is allocated for
-// the weights, so a truncated or hostile model fails with an error instead of
-// exhausting memory.
-func loadGraphModel(dir string) (*graphModel, error) {
-	path := filepath.Join(dir, "model.json")
-	f, err := os.Open(path)
+// loadGraphModel reads model.json and the weight shards it names from dir.
+// Every size is checked against the files before anything is allocated for
+// the weights, so a truncated or hostile model fails with an error instead
+// of exhausting memory.
+func loadGraphModel(dir fs.FS) (*graphModel, error) {
+	const path = "model.json"
+	f, err := dir.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open graph model: %w", err)
 	}
@@ -242,13 +241,13 @@ func layoutOf(w manifestWeight) (weightLayout, error) {
 
 // shardSet is a group's shard files, to be read in order as one stream.
 type shardSet struct {
-	files  []*os.File
+	files  []fs.File
 	reader io.Reader
 }
 
 // openShards opens a group's shards and checks that together they hold
 // exactly the bytes the group's weights describe.
-func openShards(dir string, paths []string, layouts []weightLayout) (shardSet, error) {
+func openShards(dir fs.FS, paths []string, layouts []weightLayout) (shardSet, error) {
 	var want int64
 	for _, l := range layouts {
 		want += l.bytes()
@@ -257,7 +256,7 @@ func openShards(dir string, paths []string, layouts []weightLayout) (shardSet, e
 	var have int64
 	readers := make([]io.Reader, 0, len(paths))
 	for _, p := range paths {
-		f, err := os.Open(filepath.Join(dir, p))
+		f, err := dir.Open(p)
 		if err != nil {
 			for _, o := range s.files {
 				o.Close()

@@ -85,6 +85,9 @@ func newModel(g *graphModel) (*model, error) {
 	if w.err != nil {
 		return nil, w.err
 	}
+	if m.vocabSize == 0 || m.embedDim == 0 {
+		return nil, fmt.Errorf("embedding table of shape %d×%d is empty", m.vocabSize, m.embedDim)
+	}
 	if m.maxLen <= 0 || m.maxLen > 1<<16 {
 		return nil, fmt.Errorf("maximum sequence length %d out of range", m.maxLen)
 	}
@@ -119,6 +122,9 @@ func newModel(g *graphModel) (*model, error) {
 		return nil, w.err
 	}
 	m.outDim = tw.shape[1]
+	if m.outDim == 0 {
+		return nil, errors.New("tanh layer has no outputs")
+	}
 	m.tanhW = tw.f32
 	m.tanhB = w.floats(hidden+"bias", m.outDim)
 	if w.err != nil {
@@ -160,6 +166,9 @@ func readLayer(g *graphModel, i, dIn int) (layer, error) {
 		return l, w.err
 	}
 	l.d = out.shape[1]
+	if l.d == 0 {
+		return l, errors.New("attention output projection has no columns")
+	}
 	outBias := w.floats(enc+"MultiheadAttention/output_transform_single/bias/ConcatPartitions/concat", l.d)
 	if w.err != nil {
 		return l, w.err
@@ -188,6 +197,9 @@ func readLayer(g *graphModel, i, dIn int) (layer, error) {
 		return l, w.err
 	}
 	l.dFF = f1.shape[1]
+	if l.dFF == 0 {
+		return l, errors.New("feed-forward layer has width 0")
+	}
 	l.ffn1 = f1.f32
 	l.ffn1Bias = w.floats(ffn+"conv1/bias/ConcatPartitions/concat", l.dFF)
 	l.ffn2 = w.matrix(st+"FFN/conv2/Tensordot/Reshape_1", l.dFF, l.d).f32

@@ -80,3 +80,14 @@ func sharedGolden(t testing.TB) goldenFile {
 	t.Helper()
 	return readGolden(t, filepath.Join(repoRoot(t), "..", "shared", "testdata", "use-lite-golden.json"))
 }
+
+func readJSON(t testing.TB, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("parse %s: %v", path, err)
+	}
+}

@@ -39,6 +39,8 @@ func main() {
 		genGemmKernel(avx512, rows)
 	}
 	genTransposePack8()
+	genPackRows(4)
+	genPackRows(2)
 
 	Generate()
 }
@@ -491,6 +493,106 @@ func genTransposePack8() {
 			ADDQ(ldd, dst)
 		}
 	}
+	VZEROUPPER()
+	RET()
+}
+
+// genPackRows emits packRows{rows}AVX2(dst, src, k, ldd, lds), which sets
+// dst[p·ldd+r] = src[r·lds+p] for r < rows and p < k&^7: the transpose
+// that packs rows of A into a micro-kernel panel, eight k-steps per
+// iteration. rows is 4 or 2; 4-row groups build the 12-row AVX-512
+// panels, a 4-row and a 2-row group the 6-row AVX2 panels.
+func genPackRows(rows int) {
+	name := fmt.Sprintf("packRows%dAVX2", rows)
+	TEXT(name, NOSPLIT, "func(dst, src []float32, k, ldd, lds int)")
+	Doc(fmt.Sprintf("%s sets dst[p*ldd+r] = src[r*lds+p] for r < %d, p < k&^7.", name, rows))
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	k := Load(Param("k"), GP64())
+	ldd := Load(Param("ldd"), GP64())
+	lds := Load(Param("lds"), GP64())
+	SHLQ(U8(2), ldd)
+	SHLQ(U8(2), lds)
+	SHRQ(U8(3), k)
+	// x86 addressing scales an index only by 1, 2, 4 or 8, so k-steps 3
+	// and 7 use 3·ldd, and steps 4–7 a second base 4·ldd further on.
+	ldd3 := GP64()
+	LEAQ(Mem{Base: ldd, Index: ldd, Scale: 2}, ldd3)
+	src2 := GP64()
+	if rows == 4 {
+		LEAQ(Mem{Base: src, Index: lds, Scale: 2}, src2)
+	}
+	dst4 := GP64()
+	at := func(p int) Mem {
+		base := Register(dst)
+		if p >= 4 {
+			base = dst4
+			p -= 4
+		}
+		switch p {
+		case 0:
+			return Mem{Base: base}
+		case 1:
+			return Mem{Base: base, Index: ldd, Scale: 1}
+		case 2:
+			return Mem{Base: base, Index: ldd, Scale: 2}
+		default:
+			return Mem{Base: base, Index: ldd3, Scale: 1}
+		}
+	}
+
+	Label(name + "_loop")
+	TESTQ(k, k)
+	JZ(LabelRef(name + "_done"))
+	LEAQ(Mem{Base: dst, Index: ldd, Scale: 4}, dst4)
+	r0, r1 := YMM(), YMM()
+	VMOVUPS(Mem{Base: src}, r0)
+	VMOVUPS(Mem{Base: src, Index: lds, Scale: 1}, r1)
+	lo01, hi01 := YMM(), YMM()
+	VUNPCKLPS(r1, r0, lo01) // r0_0 r1_0 r0_1 r1_1 | r0_4 r1_4 r0_5 r1_5
+	VUNPCKHPS(r1, r0, hi01) // r0_2 r1_2 r0_3 r1_3 | r0_6 r1_6 r0_7 r1_7
+	if rows == 4 {
+		r2, r3 := YMM(), YMM()
+		VMOVUPS(Mem{Base: src2}, r2)
+		VMOVUPS(Mem{Base: src2, Index: lds, Scale: 1}, r3)
+		lo23, hi23 := YMM(), YMM()
+		VUNPCKLPS(r3, r2, lo23)
+		VUNPCKHPS(r3, r2, hi23)
+		// Each 128-bit half of these is one k-step of four rows: the low
+		// halves steps 0–3, the high halves steps 4–7.
+		steps := []struct {
+			lo, hi VecVirtual
+			imm    uint8
+		}{{lo01, lo23, 0x44}, {lo01, lo23, 0xEE}, {hi01, hi23, 0x44}, {hi01, hi23, 0xEE}}
+		for p, st := range steps {
+			v := YMM()
+			VSHUFPS(U8(st.imm), st.hi, st.lo, v)
+			VMOVUPS(v.AsX(), at(p))
+			hi := XMM()
+			VEXTRACTF128(U8(1), v, hi)
+			VMOVUPS(hi, at(p+4))
+		}
+	} else {
+		// Each 64-bit quarter of lo01 and hi01 is one k-step of two rows.
+		for i, v := range []VecVirtual{lo01, hi01} {
+			p := 2 * i
+			VMOVLPS(v.AsX(), at(p))
+			VMOVHPS(v.AsX(), at(p+1))
+			hi := XMM()
+			VEXTRACTF128(U8(1), v, hi)
+			VMOVLPS(hi, at(p+4))
+			VMOVHPS(hi, at(p+5))
+		}
+	}
+	LEAQ(Mem{Base: dst, Index: ldd, Scale: 8}, dst)
+	ADDQ(U32(32), src)
+	if rows == 4 {
+		ADDQ(U32(32), src2)
+	}
+	DECQ(k)
+	JMP(LabelRef(name + "_loop"))
+
+	Label(name + "_done")
 	VZEROUPPER()
 	RET()
 }

@@ -1,0 +1,277 @@
+// Package bolt is driftrec's default store: one file on local disk, through
+// bbolt (the maintained fork of BoltDB, a copy-on-write B+tree with
+// serialisable transactions), so that a single binary runs with no database
+// server. One process owns the file; several replicas need the postgres
+// store.
+//
+// # On-disk layout
+//
+// The file holds six top-level buckets. Keys and values are raw bytes;
+// record formats are in codec.go and, for profiles, in the root package's
+// profile_codec.go. Every record starts with a format version byte.
+//
+//	schema    "layout" → "1": the version of this layout. Open refuses a
+//	          file with another version or without the bucket (unless the
+//	          file is empty, when it creates everything).
+//	items     item ID → item record (encoder, vector as float32 bits, text,
+//	          categories, times, attributes as JSON). Keys sort in byte
+//	          order, which is the order of ScanItems.
+//	events    user, 0x00, sequence number (8 bytes, big-endian) → event
+//	          record. User IDs cannot contain 0x00 (driftrec.ValidateID),
+//	          so a user's events are one contiguous key range, in sequence
+//	          order, and UserEvents is one cursor walk. The bucket's own
+//	          sequence counter assigns the numbers, so they grow across
+//	          users and survive restarts.
+//	profiles  user → Profile.MarshalBinary.
+//	users     user → empty: every user with events or a profile, for
+//	          ScanUsers without walking the event log.
+//	meta      key → value, for Meta and PutMeta.
+//
+// # Durability and group commit
+//
+// Every write transaction is fsynced when it commits (bbolt's default), so
+// a call that returned nil survives a crash. fsync is the cost of a
+// commit, so IngestEvents shares commits: calls queue for one committer
+// goroutine, which takes everything queued (up to MaxBatchEvents events)
+// into one transaction. A lone writer commits at once and writers that
+// arrive meanwhile share the next commit. We do not use bbolt's DB.Batch,
+// which has the same aim but starts a batch on a timer (10 ms by default):
+// it adds that delay to every lone request, and with a short delay it
+// stops grouping.
+//
+// Within the shared transaction each call reads its users' profiles, which
+// includes what earlier calls of the same batch wrote, runs apply and
+// writes its events and profiles. A call whose apply fails, or whose
+// context ends before it writes, drops out alone. If the transaction fails
+// as a whole, each call is retried in a transaction of its own, calling
+// apply again with freshly loaded profiles, as driftrec.Store allows.
+//
+// # Locking and corruption
+//
+// bbolt takes an exclusive flock on the file. Open waits LockTimeout for
+// it and then fails with ErrLocked ("database is locked by another
+// process"), instead of hanging behind another driftrec. A file that is not
+// a bbolt database, or whose meta pages fail their checksums, fails Open
+// with ErrCorrupt; a damaged record found later is reported as an error
+// naming the record, not a crash.
+//
+// Scans (ScanItems, UserEvents, ScanUsers) run inside a read transaction
+// and call fn with it open: fn must not write to the store, because a
+// write may need to remap the file, which waits for read transactions to
+// end.
+package bolt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/driftrec/driftrec"
+	bbolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// layoutVersion is the version of the bucket layout described above.
+const layoutVersion = "1"
+
+var (
+	bucketSchema   = []byte("schema")
+	bucketItems    = []byte("items")
+	bucketEvents   = []byte("events")
+	bucketProfiles = []byte("profiles")
+	bucketUsers    = []byte("users")
+	bucketMeta     = []byte("meta")
+	keyLayout      = []byte("layout")
+)
+
+// ErrLocked is returned by Open when another process holds the file.
+var ErrLocked = errors.New("database is locked by another process")
+
+// ErrCorrupt is returned by Open when the file is not a driftrec bolt
+// database or is damaged.
+var ErrCorrupt = errors.New("not a driftrec database, or corrupt")
+
+// Options configure Open. The zero value (or nil) gives the defaults.
+type Options struct {
+	// LockTimeout is how long Open waits for another process to release
+	// the file. Default 1s.
+	LockTimeout time.Duration
+	// MaxBatchEvents bounds the events that one group commit takes from
+	// the queue (a single larger call still commits whole). Default 10000.
+	MaxBatchEvents int
+}
+
+// Store is a driftrec.Store in a bbolt file.
+type Store struct {
+	db   *bbolt.DB
+	path string
+
+	maxBatchEvents int
+
+	// mu guards closed and the send side of queue: IngestEvents holds it
+	// shared while it enqueues, Close exclusively while it closes the
+	// queue, so that nothing is sent on a closed channel.
+	mu            sync.RWMutex
+	closed        bool
+	queue         chan *ingestRequest
+	committerDone chan struct{}
+}
+
+var _ driftrec.Store = (*Store)(nil)
+
+// Open opens the database at path, creating it if it does not exist.
+func Open(path string, opts *Options) (*Store, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.LockTimeout <= 0 {
+		o.LockTimeout = time.Second
+	}
+	if o.MaxBatchEvents <= 0 {
+		o.MaxBatchEvents = 10000
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{
+		Timeout: o.LockTimeout,
+		// The hashmap freelist stays fast when a large, long-lived file
+		// has fragmented; the array one degrades.
+		FreelistType: bbolt.FreelistMapType,
+		// Map 1 GiB of address space up front (not memory, and the file
+		// still grows only as needed) so that growing the file rarely has
+		// to remap, which waits for every read transaction.
+		InitialMmapSize: 1 << 30,
+	})
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("bolt: open %s: %w (waited %v)", path, ErrLocked, o.LockTimeout)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
+		return nil, fmt.Errorf("bolt: open %s: %w: %w", path, ErrCorrupt, err)
+	case err != nil:
+		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
+	}
+	if err := initLayout(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
+	}
+	s := &Store{
+		db:             db,
+		path:           path,
+		maxBatchEvents: o.MaxBatchEvents,
+		queue:          make(chan *ingestRequest, 256),
+		committerDone:  make(chan struct{}),
+	}
+	go s.commitLoop()
+	return s, nil
+}
+
+// initLayout creates the buckets in a new file and checks the layout of an
+// existing one.
+func initLayout(db *bbolt.DB) (err error) {
+	defer func() {
+		// bbolt panics on some kinds of damaged pages; an unreadable file
+		// must fail Open, not the process.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrCorrupt, r)
+		}
+	}()
+	return db.Update(func(tx *bbolt.Tx) error {
+		if schema := tx.Bucket(bucketSchema); schema != nil {
+			if v := schema.Get(keyLayout); string(v) != layoutVersion {
+				return fmt.Errorf("%w: layout version %q is not supported (this build reads %s)", ErrCorrupt, v, layoutVersion)
+			}
+			for _, name := range [][]byte{bucketItems, bucketEvents, bucketProfiles, bucketUsers, bucketMeta} {
+				if tx.Bucket(name) == nil {
+					return fmt.Errorf("%w: bucket %q is missing", ErrCorrupt, name)
+				}
+			}
+			return nil
+		}
+		empty := true
+		_ = tx.ForEach(func([]byte, *bbolt.Bucket) error {
+			empty = false
+			return nil
+		})
+		if !empty {
+			return fmt.Errorf("%w: the file is a bbolt database of another application", ErrCorrupt)
+		}
+		for _, name := range [][]byte{bucketSchema, bucketItems, bucketEvents, bucketProfiles, bucketUsers, bucketMeta} {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketSchema).Put(keyLayout, []byte(layoutVersion))
+	})
+}
+
+// Path returns the file the store was opened on.
+func (s *Store) Path() string { return s.path }
+
+// Close waits for queued ingestion to commit and closes the file. Later
+// calls fail.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.queue)
+	s.mu.Unlock()
+	<-s.committerDone
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("bolt: close %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// view runs fn in a read transaction after checking ctx, turning a closed
+// database into an EUNAVAILABLE error.
+func (s *Store) view(ctx context.Context, fn func(*bbolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return storeError(s.db.View(fn))
+}
+
+// update runs fn in a write transaction after checking ctx.
+func (s *Store) update(ctx context.Context, fn func(*bbolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return storeError(s.db.Update(fn))
+}
+
+func storeError(err error) error {
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return &driftrec.Error{Code: driftrec.EUNAVAILABLE, Message: "the store is closed", Err: err}
+	}
+	return err
+}
+
+// Meta returns the value stored under key.
+func (s *Store) Meta(ctx context.Context, key string) ([]byte, error) {
+	var v []byte
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		raw := tx.Bucket(bucketMeta).Get([]byte(key))
+		if raw == nil {
+			return driftrec.Errorf(driftrec.ENOTFOUND, "meta key %q not found", key)
+		}
+		v = append([]byte{}, raw...)
+		return nil
+	})
+	return v, err
+}
+
+// PutMeta stores value under key.
+func (s *Store) PutMeta(ctx context.Context, key string, value []byte) error {
+	if key == "" {
+		return driftrec.FieldErrorf("key", "a meta key must not be empty")
+	}
+	return s.update(ctx, func(tx *bbolt.Tx) error {
+		// bbolt keeps the slices until commit; copies keep the caller free
+		// to reuse its buffer.
+		return tx.Bucket(bucketMeta).Put([]byte(key), append([]byte{}, value...))
+	})
+}

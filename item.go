@@ -1,6 +1,7 @@
 package driftrec
 
 import (
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -65,17 +66,21 @@ func (it *Item) HasCategory(c string) bool {
 
 // ValidateID checks a user, item or session identifier.
 func ValidateID(field, id string) error {
+	name := field
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = name[i+1:]
+	}
 	switch {
 	case id == "":
-		return FieldErrorf(field, "must not be empty")
+		return FieldErrorf(field, "%s must not be empty", name)
 	case len(id) > MaxIDLength:
-		return FieldErrorf(field, "is %d bytes; the limit is %d", len(id), MaxIDLength)
+		return FieldErrorf(field, "%s is %d bytes; the limit is %d", name, len(id), MaxIDLength)
 	case !utf8.ValidString(id):
-		return FieldErrorf(field, "is not valid UTF-8")
+		return FieldErrorf(field, "%s is not valid UTF-8", name)
 	}
 	for _, r := range id {
 		if r < 0x20 || r == 0x7f {
-			return FieldErrorf(field, "must not contain control characters")
+			return FieldErrorf(field, "%s must not contain control characters", name)
 		}
 	}
 	return nil

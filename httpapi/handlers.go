@@ -217,11 +217,17 @@ func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var at time.Time
+	if v := r.URL.Query().Get("at"); v != "" {
+		if at, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			return driftrec.FieldErrorf("at", "at must be an RFC 3339 time")
+		}
+	}
 	p, err := s.eng.Profile(r.Context(), r.PathValue("user"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.profileJSON(p, vectors != nil && *vectors, alpha))
+	writeJSON(w, http.StatusOK, s.profileJSON(p, vectors != nil && *vectors, alpha, at))
 	return nil
 }
 

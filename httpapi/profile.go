@@ -49,14 +49,17 @@ type negativeJSON struct {
 	Events   []driftrec.EventRef `json:"events"`
 }
 
-func (s *Server) profileJSON(p *driftrec.Profile, vectors bool, alpha *float64) profileJSON {
+func (s *Server) profileJSON(p *driftrec.Profile, vectors bool, alpha *float64, at time.Time) profileJSON {
 	a := -1.0
 	if alpha != nil {
 		a = *alpha
 	}
-	now := time.Now().UTC()
-	if p.Updated.After(now) {
-		now = p.Updated
+	now := at
+	if now.IsZero() {
+		now = time.Now().UTC()
+		if p.Updated.After(now) {
+			now = p.Updated
+		}
 	}
 	v := s.eng.Model().View(p, now, a)
 	out := profileJSON{

@@ -111,6 +111,7 @@ var gemmAVX2 = &gemmKernels{
 	packRows4:  packRows4AVX2,
 	packRows2:  packRows2AVX2,
 	dot:        dot,
+	dotRows4:   dotRows4AVX2,
 }
 
 // AVX-512 tile: 12×32 uses 24 accumulators, 2 B vectors and 1 broadcast
@@ -126,6 +127,7 @@ var gemmAVX512 = &gemmKernels{
 	packRows4:  packRows4AVX2,
 	packRows2:  packRows2AVX2,
 	dot:        dot,
+	dotRows4:   dotRows4AVX2,
 }
 
 // gemmFamilies lists every micro-kernel family this CPU can run, best

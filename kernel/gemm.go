@@ -59,8 +59,11 @@ type gemmKernels struct {
 	// packRows4 and packRows2 set dst[s·ldd+r] = src[r·lds+s] for 4 or 2
 	// rows r and s < k&^7; nil means packing A goes element by element.
 	packRows4, packRows2 func(dst, src []float32, k, ldd, lds int)
-	// dot is the dot product that goes with the family.
-	dot func(a, b []float32) float32
+	// dot is the dot product that goes with the family, and dotRows4
+	// (nil for none) dots four rows lda apart with one vector over its
+	// length rounded down to 16.
+	dot      func(a, b []float32) float32
+	dotRows4 func(dst, a, b []float32, lda int)
 
 	// buffers recycles packing buffers between calls: a forward pass makes
 	// hundreds of products, and megabytes of fresh garbage for each would
@@ -88,7 +91,7 @@ const (
 	// products of rows directly: each row of b is then read from memory
 	// once and used m times from L1, and packing it (a transpose) would
 	// cost more than the product.
-	dotRows = 4
+	dotRows = 8
 
 	// directRowsPerTile: MatMul with at most this many A tiles of rows
 	// reads B in place instead of packing it; a packed B would be used
@@ -146,11 +149,25 @@ func (g *gemmKernels) run(p gemmProblem) {
 	wg.Wait()
 }
 
-// transBDots fills columns [j0, j1) of c = a·bᵀ with direct dot products.
+// transBDots fills columns [j0, j1) of c = a·bᵀ with direct dot products,
+// four rows of a at a time where the family has dotRows4.
 func (g *gemmKernels) transBDots(p gemmProblem, j0, j1 int) {
+	var four [4]float32
+	vk := p.k &^ 15
 	for j := j0; j < j1; j++ {
 		bj := p.b[j*p.k : (j+1)*p.k]
-		for i := 0; i < p.m; i++ {
+		i := 0
+		if g.dotRows4 != nil {
+			for ; i+4 <= p.m; i += 4 {
+				// In bounds: rows i..i+3 of a, k floats each.
+				g.dotRows4(four[:], p.a[i*p.k:(i+4)*p.k], bj, p.k)
+				for r, s := range four {
+					ai := p.a[(i+r)*p.k : (i+r+1)*p.k]
+					p.c[(i+r)*p.n+j] = s + dotGeneric(ai[vk:], bj[vk:])
+				}
+			}
+		}
+		for ; i < p.m; i++ {
 			p.c[i*p.n+j] = g.dot(p.a[i*p.k:(i+1)*p.k], bj)
 		}
 	}

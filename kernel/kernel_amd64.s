@@ -3851,3 +3851,70 @@ packRows2AVX2_loop:
 packRows2AVX2_done:
 	VZEROUPPER
 	RET
+
+// func dotRows4AVX2(dst []float32, a []float32, b []float32, lda int)
+// Requires: AVX, FMA3
+TEXT ·dotRows4AVX2(SB), NOSPLIT, $0-80
+	MOVQ   a_base+24(FP), AX
+	MOVQ   b_base+48(FP), CX
+	MOVQ   b_len+56(FP), DX
+	MOVQ   lda+72(FP), BX
+	SHLQ   $0x02, BX
+	ANDQ   $-16, DX
+	LEAQ   (AX)(BX*2), SI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+dotrows4_loop:
+	TESTQ       DX, DX
+	JZ          dotrows4_reduce
+	VMOVUPS     (CX), Y8
+	VFMADD231PS (AX), Y8, Y0
+	VFMADD231PS (AX)(BX*1), Y8, Y2
+	VFMADD231PS (SI), Y8, Y4
+	VFMADD231PS (SI)(BX*1), Y8, Y6
+	VMOVUPS     32(CX), Y8
+	VFMADD231PS 32(AX), Y8, Y1
+	VFMADD231PS 32(AX)(BX*1), Y8, Y3
+	VFMADD231PS 32(SI), Y8, Y5
+	VFMADD231PS 32(SI)(BX*1), Y8, Y7
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000010, DX
+	JMP         dotrows4_loop
+
+dotrows4_reduce:
+	MOVQ         dst_base+0(FP), AX
+	VADDPS       Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	VMOVSS       X0, (AX)
+	VADDPS       Y3, Y2, Y2
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X2
+	VHADDPS      X2, X2, X2
+	VHADDPS      X2, X2, X2
+	VMOVSS       X2, 4(AX)
+	VADDPS       Y5, Y4, Y4
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X4
+	VHADDPS      X4, X4, X4
+	VHADDPS      X4, X4, X4
+	VMOVSS       X4, 8(AX)
+	VADDPS       Y7, Y6, Y6
+	VEXTRACTF128 $0x01, Y6, X0
+	VADDPS       X0, X6, X6
+	VHADDPS      X6, X6, X6
+	VHADDPS      X6, X6, X6
+	VMOVSS       X6, 12(AX)
+	VZEROUPPER
+	RET

@@ -5,6 +5,7 @@ package kernel
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"slices"
 	"testing"
@@ -17,9 +18,19 @@ import (
 // matrices, alternating within each round so that both see the same
 // machine load; every b.N iteration is one round, so -benchtime=15x runs
 // 15 rounds. It reports the medians of both rates and of the per-round
-// ratio ours/OpenBLAS. Run it with scripts/bench-kernels.sh.
+// ratio ours/OpenBLAS. DRIFTREC_KERNEL_FAMILY=avx2 (or portable) runs
+// that family of ours instead of the best one. Run it with
+// scripts/bench-kernels.sh.
 func BenchmarkVersusOpenBLAS(b *testing.B) {
-	b.Logf("OpenBLAS core %q, config %q; ours: %s", blasref.CoreName(), blasref.Config(), bestGemm.name)
+	g := bestGemm
+	if name := os.Getenv("DRIFTREC_KERNEL_FAMILY"); name != "" {
+		i := slices.IndexFunc(gemmFamilies(), func(g *gemmKernels) bool { return g.name == name })
+		if i < 0 {
+			b.Fatalf("DRIFTREC_KERNEL_FAMILY=%s: this CPU runs none such", name)
+		}
+		g = gemmFamilies()[i]
+	}
+	b.Logf("OpenBLAS core %q, config %q; ours: %s", blasref.CoreName(), blasref.Config(), g.name)
 	shapes := []gemmShapeCase{
 		{1, 512, 512}, {16, 512, 512}, {32, 512, 2048}, {64, 512, 2048},
 		{128, 1024, 1024}, {128, 256, 3072}, {256, 1024, 1024}, {512, 512, 512},
@@ -29,16 +40,16 @@ func BenchmarkVersusOpenBLAS(b *testing.B) {
 		for _, transB := range []bool{false, true} {
 			for _, s := range shapes {
 				name := fmt.Sprintf("threads=%d/transB=%v/%v", threads, transB, s)
-				b.Run(name, func(b *testing.B) { versusOpenBLAS(b, s, transB, threads) })
+				b.Run(name, func(b *testing.B) { versusOpenBLAS(b, g, s, transB, threads) })
 			}
 		}
 	}
 	for _, s := range []gemmShapeCase{{1, 512, 10000}, {4, 512, 10000}, {16, 512, 10000}} {
-		b.Run(fmt.Sprintf("threads=2/index/%v", s), func(b *testing.B) { versusOpenBLAS(b, s, true, 2) })
+		b.Run(fmt.Sprintf("threads=2/index/%v", s), func(b *testing.B) { versusOpenBLAS(b, g, s, true, 2) })
 	}
 }
 
-func versusOpenBLAS(b *testing.B, s gemmShapeCase, transB bool, threads int) {
+func versusOpenBLAS(b *testing.B, g *gemmKernels, s gemmShapeCase, transB bool, threads int) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(threads))
 	blasref.SetThreads(threads)
 	r := rand.New(rand.NewPCG(9, 9))
@@ -57,13 +68,8 @@ func versusOpenBLAS(b *testing.B, s gemmShapeCase, transB bool, threads int) {
 		}
 		return flop * float64(reps) / time.Since(start).Seconds() / 1e9
 	}
-	ours := func() {
-		if transB {
-			MatMulTransB(c, a, bm, s.m, s.k, s.n)
-		} else {
-			MatMul(c, a, bm, s.m, s.k, s.n)
-		}
-	}
+	// The same call MatMul and MatMulTransB make after checking shapes.
+	ours := func() { g.run(gemmProblem{c: c, a: a, b: bm, m: s.m, k: s.k, n: s.n, transB: transB}) }
 	theirs := func() { blasref.Sgemm(c, a, bm, s.m, s.k, s.n, transB) }
 	var oursRates, blasRates, ratios []float64
 	for i := 0; b.Loop(); i++ {

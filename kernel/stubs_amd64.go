@@ -94,3 +94,6 @@ func packRows4AVX2(dst []float32, src []float32, k int, ldd int, lds int)
 
 // packRows2AVX2 sets dst[p*ldd+r] = src[r*lds+p] for r < 2, p < k&^7.
 func packRows2AVX2(dst []float32, src []float32, k int, ldd int, lds int)
+
+// dotRows4AVX2 sets dst[r] = Σ a[r*lda+p]·b[p] for r < 4, p < len(b)&^15.
+func dotRows4AVX2(dst []float32, a []float32, b []float32, lda int)

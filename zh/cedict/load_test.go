@@ -138,3 +138,31 @@ func TestConvertHonoursCancellation(t *testing.T) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
 }
+
+func TestOpenReadOnlyFolder(t *testing.T) {
+	if os.Geteuid() == 0 {
+		// root writes into read-only folders; make the cache path a
+		// directory instead, which no rename can replace.
+		dir := packageCopy(t)
+		if err := os.Mkdir(filepath.Join(dir, BinaryFile), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, BinaryFile, "x"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d, err := Open(context.Background(), dir, quiet())
+		if err != nil || d.Len() != 3 {
+			t.Fatalf("Open with an unwritable cache path: %v", err)
+		}
+		return
+	}
+	dir := packageCopy(t)
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(dir, 0o755)
+	d, err := Open(context.Background(), dir, quiet())
+	if err != nil || d.Len() != 3 {
+		t.Fatalf("Open in a read-only folder: %v", err)
+	}
+}

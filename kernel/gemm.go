@@ -149,12 +149,28 @@ func (g *gemmKernels) run(p gemmProblem) {
 	wg.Wait()
 }
 
-// transBDots fills columns [j0, j1) of c = a·bᵀ with direct dot products,
-// four rows of a at a time where the family has dotRows4.
+// transBDots fills columns [j0, j1) of c = a·bᵀ with direct dot products.
+// dotRows4 dots four rows with one vector; with four or more rows of a it
+// takes four of them against each row of b, and with fewer (a single
+// query against an item matrix) each row of a against four rows of b.
 func (g *gemmKernels) transBDots(p gemmProblem, j0, j1 int) {
 	var four [4]float32
 	vk := p.k &^ 15
-	for j := j0; j < j1; j++ {
+	j := j0
+	if g.dotRows4 != nil && p.m < 4 {
+		for ; j+4 <= j1; j += 4 {
+			// In bounds: rows j..j+3 of b, k floats each.
+			bj := p.b[j*p.k : (j+4)*p.k]
+			for i := 0; i < p.m; i++ {
+				ai := p.a[i*p.k : (i+1)*p.k]
+				g.dotRows4(four[:], bj, ai, p.k)
+				for r, s := range four {
+					p.c[i*p.n+j+r] = s + dotGeneric(ai[vk:], bj[r*p.k+vk:(r+1)*p.k])
+				}
+			}
+		}
+	}
+	for ; j < j1; j++ {
 		bj := p.b[j*p.k : (j+1)*p.k]
 		i := 0
 		if g.dotRows4 != nil {

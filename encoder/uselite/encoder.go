@@ -30,6 +30,9 @@ const (
 	maxChunkTokens = 512
 	minChunkTokens = 32
 	maxChunkTexts  = 512
+	// firstCutSymbols is where the tokenizer first tries to cut a long
+	// text: at 16 symbols per token, 128 tokens almost never need more.
+	firstCutSymbols = 2048
 )
 
 // Encoder is the Universal Sentence Encoder Lite. It implements
@@ -163,7 +166,8 @@ func (e *Encoder) Coverage(text string) float64 {
 // Encode returns one unit-length 512-d vector per text. An empty text gets
 // the vector of an empty token sequence (the tanh layer's bias,
 // normalised); text past the first MaxTokens tokens is ignored, as in the
-// reference.
+// reference, and not even tokenised, so a long document costs little more
+// than its first few thousand characters.
 func (e *Encoder) Encode(ctx context.Context, texts []string) ([][]float32, error) {
 	if len(texts) == 0 {
 		return [][]float32{}, nil
@@ -174,8 +178,7 @@ func (e *Encoder) Encode(ctx context.Context, texts []string) ([][]float32, erro
 
 	tokens := make([][]int32, len(texts))
 	parallelFor(len(texts), e.workers, func(i int) {
-		ids := e.tok.encode(texts[i])
-		tokens[i] = ids[:min(len(ids), e.model.maxLen)]
+		tokens[i] = e.tok.encodePrefix(texts[i], e.model.maxLen, firstCutSymbols)
 	})
 
 	dim := e.model.outDim

@@ -39,3 +39,25 @@ func TestEncoderGlossesOnlyChinese(t *testing.T) {
 		t.Error("encoders with different synonym counts share an ID")
 	}
 }
+
+// TestGlossConcurrent runs one glosser from several goroutines; with -race
+// it checks that glossing shares nothing mutable.
+func TestGlossConcurrent(t *testing.T) {
+	g := New(realDict(t), Options{Synonyms: 2})
+	want, _ := g.Gloss("舒适的鞋垫")
+	done := make(chan string, 8)
+	for range 8 {
+		go func() {
+			var got string
+			for range 50 {
+				got, _ = g.Gloss("舒适的鞋垫")
+			}
+			done <- got
+		}()
+	}
+	for range 8 {
+		if got := <-done; got != want {
+			t.Errorf("concurrent gloss %q, want %q", got, want)
+		}
+	}
+}

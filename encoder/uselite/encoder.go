@@ -31,7 +31,8 @@ const (
 	minChunkTokens = 32
 	maxChunkTexts  = 512
 	// firstCutSymbols is where the tokenizer first tries to cut a long
-	// text: at 16 symbols per token, 128 tokens almost never need more.
+	// text. No piece is longer than 16 symbols, so 128 tokens fit in 2,048
+	// symbols unless runs of unknown characters merge into single tokens.
 	firstCutSymbols = 2048
 )
 
@@ -72,7 +73,7 @@ func Load(dir string) (*Encoder, error) {
 	}
 	g, err := loadGraphModel(os.DirFS(dist))
 	if err != nil {
-		return nil, fmt.Errorf("uselite: %w", err)
+		return nil, fmt.Errorf("uselite: %s: %w", dist, err)
 	}
 	m, err := newModel(g)
 	if err != nil {
@@ -178,8 +179,13 @@ func (e *Encoder) Encode(ctx context.Context, texts []string) ([][]float32, erro
 
 	tokens := make([][]int32, len(texts))
 	parallelFor(len(texts), e.workers, func(i int) {
-		tokens[i] = e.tok.encodePrefix(texts[i], e.model.maxLen, firstCutSymbols)
+		if ctx.Err() == nil {
+			tokens[i] = e.tok.encodePrefix(texts[i], e.model.maxLen, firstCutSymbols)
+		}
 	})
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("uselite: encode: %w", err)
+	}
 
 	dim := e.model.outDim
 	backing := make([]float32, len(texts)*dim)

@@ -299,7 +299,10 @@ func TestEncodeHonoursCancellation(t *testing.T) {
 	for i := range texts {
 		texts[i] = fmt.Sprintf("text number %d about running shoes and camping gear", i)
 	}
-	for _, n := range []int64{0, 1, 3, 10} {
+	// Encode asks once before starting, once per text while tokenising,
+	// once after, then once per layer of every chunk: these counts cancel
+	// it in each phase.
+	for _, n := range []int64{0, 1, 200, 401, 402, 403, 406} {
 		_, err := e.Encode(newCancelAfter(n), texts)
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("cancelled after %d checks: error %v, want context.Canceled", n, err)

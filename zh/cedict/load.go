@@ -169,6 +169,12 @@ func writeAtomic(path string, data []byte) error {
 		return fmt.Errorf("cedict: %w", err)
 	}
 	defer os.Remove(tmp.Name())
+	// CreateTemp makes the file private; the cache is as readable as the
+	// source it comes from.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("cedict: %w", err)
+	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return fmt.Errorf("cedict: writing %s: %w", tmp.Name(), err)

@@ -2,6 +2,7 @@ package gloss
 
 import (
 	"context"
+	"encoding/hex"
 	"strconv"
 	"unicode"
 
@@ -21,11 +22,14 @@ var _ driftrec.Encoder = (*Encoder)(nil)
 
 // NewEncoder wraps inner, glossing with g.
 func NewEncoder(g *Glosser, inner driftrec.Encoder) *Encoder {
-	return &Encoder{glosser: g, inner: inner, id: inner.ID() + "+cedict-gloss/v1/s" + strconv.Itoa(g.synonyms)}
+	sum := g.dict.Source().SHA256
+	id := inner.ID() + "+cedict-gloss/v1/" + hex.EncodeToString(sum[:4]) + "/s" + strconv.Itoa(g.synonyms)
+	return &Encoder{glosser: g, inner: inner, id: id}
 }
 
-// ID is the inner encoder's ID with the gloss version and synonym count
-// appended: glossing changes every Chinese vector.
+// ID is the inner encoder's ID with the gloss rules' version, the first
+// bytes of the dictionary source's SHA-256 and the synonym count appended:
+// each of them changes Chinese vectors.
 func (e *Encoder) ID() string { return e.id }
 
 // Dim is the inner encoder's.

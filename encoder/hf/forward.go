@@ -194,9 +194,7 @@ func (m *Model) layer(ws *workspace, l *layer, inputs []Input, total int) {
 	addNorm(x, tmp, l.attnLN, h)
 	inter := ws.inter[:total*m.cfg.IntermediateSize]
 	l.inter.apply(inter, x, total)
-	for i, v := range inter {
-		inter[i] = m.act(v)
-	}
+	m.act(inter)
 	l.out.apply(tmp, inter, total)
 	addNorm(x, tmp, l.outLN, h)
 }

@@ -11,7 +11,7 @@ import (
 // It is read-only after loading and safe for concurrent use.
 type Model struct {
 	cfg    Config
-	act    func(float32) float32
+	act    func([]float32)
 	word   []float32 // vocab × hidden
 	pos    []float32 // positions × hidden
 	typ    []float32 // types × hidden (nil when the model has none)

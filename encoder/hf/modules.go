@@ -114,7 +114,7 @@ func readDense(dir string) (denseLayer, error) {
 	case "ReLU":
 		d.act = func(x float32) float32 { return max(x, 0) }
 	case "GELU":
-		d.act = geluErf
+		d.act = geluErfTable.eval
 	case "Sigmoid":
 		d.act = sigmoid
 	default:

@@ -26,14 +26,24 @@ func readPooling(path string) (Pooling, error) {
 	if err != nil {
 		return Pooling{}, err
 	}
+	p, err := parsePooling(data)
+	if err != nil {
+		return Pooling{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+// parsePooling reads a Pooling module's config.json, in the newer
+// ("pooling_mode": "mean") or older (one boolean per mode) form.
+func parsePooling(data []byte) (Pooling, error) {
 	var c map[string]json.RawMessage
 	if err := json.Unmarshal(data, &c); err != nil {
-		return Pooling{}, fmt.Errorf("%s: %w", path, err)
+		return Pooling{}, err
 	}
 	p := Pooling{IncludePrompt: true}
 	if raw, ok := c["include_prompt"]; ok {
 		if err := json.Unmarshal(raw, &p.IncludePrompt); err != nil {
-			return Pooling{}, fmt.Errorf("%s: include_prompt: %w", path, err)
+			return Pooling{}, fmt.Errorf("include_prompt: %w", err)
 		}
 	}
 	want := map[string]bool{}
@@ -46,7 +56,7 @@ func readPooling(path string) (Pooling, error) {
 			many = []string{one}
 		case json.Unmarshal(raw, &many) == nil:
 		default:
-			return Pooling{}, fmt.Errorf("%s: pooling_mode %s", path, raw)
+			return Pooling{}, fmt.Errorf("pooling_mode %s", raw)
 		}
 		for _, m := range many {
 			switch m {
@@ -83,10 +93,10 @@ func readPooling(path string) (Pooling, error) {
 		}
 	}
 	for m := range want {
-		return Pooling{}, fmt.Errorf("%s: pooling mode %q is not supported", path, m)
+		return Pooling{}, fmt.Errorf("pooling mode %q is not supported", m)
 	}
 	if len(p.Modes) == 0 {
-		return Pooling{}, fmt.Errorf("%s: no pooling mode", path)
+		return Pooling{}, fmt.Errorf("no pooling mode")
 	}
 	return p, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -133,15 +134,22 @@ func TestWatchItems(t *testing.T) {
 // TestWatchItemsReconnects kills the watch's connection on the server: the
 // watch must reconnect, say that it may have missed changes, and go on.
 func TestWatchItemsReconnects(t *testing.T) {
-	s, _ := openSchema(t)
+	s, dsn := openSchema(t)
 	defer s.Close()
 	ctx := t.Context()
 	w := startWatch(t, s)
 	if ids := w.next(t); ids != nil {
 		t.Fatalf("first call = %q, want the rescan marker", ids)
 	}
-	tag, err := server.Admin().Exec(ctx,
-		"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'driftrec item watch'")
+	// The watch's last statement was its LISTEN, which names the channel
+	// and so the schema: other test processes' watches are left alone.
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag, err := server.Admin().Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = 'driftrec item watch' AND query = $1`,
+		`LISTEN "driftrec_items.`+u.Query().Get("search_path")+`"`)
 	if err != nil {
 		t.Fatal(err)
 	}

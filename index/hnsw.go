@@ -98,6 +98,9 @@ const (
 	// minCompact: fewer tombstones than this never trigger a repair, so a
 	// tiny index does not repair on every Remove.
 	minCompact = 64
+	// orphanCheckBatch: an AddBatch at least this large (or a tenth of the
+	// index) ends with a pass that relinks nodes nothing links to.
+	orphanCheckBatch = 1000
 	// maxDim bounds vector length (the encoders produce 384 to 1024).
 	maxDim = 1 << 16
 	// maxString bounds IDs, category names and categories per item, which
@@ -358,6 +361,13 @@ func (h *HNSW) AddBatch(ctx context.Context, entries []Entry) error {
 		for _, c := range h.cats[n] {
 			h.postings[c] = append(h.postings[c], n)
 		}
+	}
+	if len(nodes) >= orphanCheckBatch || len(nodes) > h.live/10 {
+		// Cheap next to the build (one walk over the links), and the one
+		// place where insertion's rare orphans can be caught in bulk.
+		s := h.getScratch()
+		h.reconnectOrphans(s)
+		h.putScratch(s)
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("index: adding items: %w", err)

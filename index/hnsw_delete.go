@@ -120,31 +120,59 @@ func (h *HNSW) repairLinks(i uint32, l int, s *searchScratch) {
 	}
 }
 
-// reconnectOrphans reinserts live nodes of layer 0 that have no links or
-// that no other node links to: a repair can leave a few such nodes where a
-// whole neighbourhood was deleted.
+// reconnectOrphans reinserts the live nodes that a search cannot reach on
+// layer 0 from the entry point, or that have no links of their own. A
+// repair can leave such nodes where a whole neighbourhood was deleted, and
+// plain insertion leaves a few too (about one in a thousand on
+// low-dimensional data) when later neighbours' pruning drops every link to
+// a node or to its small island. A reinserted node is linked from its
+// closest reachable neighbour even if the heuristic would prune it; that
+// can strand another node in turn, hence the few rounds.
 func (h *HNSW) reconnectOrphans(s *searchScratch) {
-	n := len(h.levels)
-	indeg := make([]uint32, n)
-	for i := range n {
-		if h.state[i] != nodeLive {
-			continue
-		}
-		l := h.linksOf(uint32(i), 0)
-		for _, x := range l[1 : 1+l[0]] {
-			indeg[x]++
-		}
+	if h.topLevel < 0 {
+		return
 	}
 	vec := make([]float32, h.dim)
+	for range 4 {
+		orphans := h.unreachable()
+		if len(orphans) == 0 {
+			return
+		}
+		for _, u := range orphans {
+			h.vecs.decode(u, vec)
+			h.insert(u, vec, true, s)
+		}
+	}
+}
+
+// unreachable lists the live nodes that a breadth-first walk of layer 0
+// from the entry point misses (tombstones relay the walk, as they relay a
+// search), and the live nodes without links.
+func (h *HNSW) unreachable() []uint32 {
+	n := len(h.levels)
+	seen := make([]bool, n)
+	seen[h.entry] = true
+	queue := []uint32{h.entry}
+	for len(queue) > 0 {
+		i := queue[0]
+		queue = queue[1:]
+		l := h.linksOf(i, 0)
+		for _, x := range l[1 : 1+l[0]] {
+			if !seen[x] {
+				seen[x] = true
+				queue = append(queue, x)
+			}
+		}
+	}
+	var out []uint32
 	for i := range n {
 		u := uint32(i)
 		if h.state[i] != nodeLive || u == h.entry {
 			continue
 		}
-		if indeg[i] > 0 && h.linksOf(u, 0)[0] > 0 {
-			continue
+		if !seen[i] || h.linksOf(u, 0)[0] == 0 {
+			out = append(out, u)
 		}
-		h.vecs.decode(u, vec)
-		h.insert(u, vec, s)
 	}
+	return out
 }

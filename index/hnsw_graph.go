@@ -30,7 +30,7 @@ func (h *HNSW) insertAll(ctx context.Context, nodes []uint32, entries []Entry, l
 			if ctx.Err() != nil {
 				break
 			}
-			h.insert(nodes[j], vecOf(j), s)
+			h.insert(nodes[j], vecOf(j), false, s)
 			done[j] = true
 		}
 		return done
@@ -47,7 +47,7 @@ func (h *HNSW) insertAll(ctx context.Context, nodes []uint32, entries []Entry, l
 				if j >= len(nodes) || ctx.Err() != nil {
 					return
 				}
-				h.insert(nodes[j], vecOf(j), s)
+				h.insert(nodes[j], vecOf(j), false, s)
 				done[j] = true
 			}
 		})
@@ -60,8 +60,8 @@ func (h *HNSW) insertAll(ctx context.Context, nodes []uint32, entries []Entry, l
 // level, as in algorithm 1 of the paper. It is safe to run concurrently
 // with other inserts: link lists are read and written under their stripe
 // lock, one lock at a time, so stripes cannot deadlock. It also relinks an
-// existing node (Compact uses it for nodes left unreachable).
-func (h *HNSW) insert(n uint32, vec []float32, s *searchScratch) {
+// existing node (relink) that nothing links to.
+func (h *HNSW) insert(n uint32, vec []float32, relink bool, s *searchScratch) {
 	level := int(h.levels[n])
 	h.entryMu.Lock()
 	ep, top := h.entry, h.topLevel
@@ -101,8 +101,10 @@ func (h *HNSW) insert(n uint32, vec []float32, s *searchScratch) {
 		nb := h.selectNeighbors(w, h.cfg.M, s.chosen, s)
 		s.chosen = nb
 		h.setLinks(n, l, nb)
-		for _, c := range nb {
-			h.addLink(c.id, n, l, s)
+		for j, c := range nb {
+			// An orphan being relinked must end up linked from its
+			// closest neighbour even if the heuristic would prune it.
+			h.addLink(c.id, n, l, relink && j == 0, s)
 		}
 	}
 	if level > top {
@@ -263,8 +265,9 @@ func (h *HNSW) selectNeighbors(cands []cand, m int, kept []cand, s *searchScratc
 }
 
 // addLink adds a link from e to n on a layer, pruning e's list with the
-// heuristic when it is full.
-func (h *HNSW) addLink(e, n uint32, level int, s *searchScratch) {
+// heuristic when it is full; with force, n replaces the least similar kept
+// link if the heuristic pruned it.
+func (h *HNSW) addLink(e, n uint32, level int, force bool, s *searchScratch) {
 	mu := h.stripe(e)
 	mu.Lock()
 	defer mu.Unlock()
@@ -288,6 +291,9 @@ func (h *HNSW) addLink(e, n uint32, level int, s *searchScratch) {
 	sortBySim(cs)
 	s.prune = cs
 	kept := h.selectNeighbors(cs, h.mMax(level), s.kept, s)
+	if force && !slices.ContainsFunc(kept, func(c cand) bool { return c.id == n }) {
+		kept[len(kept)-1] = cand{id: n}
+	}
 	s.kept = kept
 	l[0] = uint32(len(kept))
 	for j, c := range kept {

@@ -86,7 +86,7 @@ func (h *HNSW) Save(ctx context.Context, w io.Writer) error {
 	sw.u8(uint8(c.Metric))
 	sw.u8(uint8(c.Storage))
 	var flags uint8
-	if h.vecs.hasExact() {
+	if c.Storage == Float32 || !c.DiscardOriginals {
 		flags |= 1
 	}
 	sw.u8(flags)
@@ -281,7 +281,7 @@ func loadHNSW(ctx context.Context, r io.Reader) (*HNSW, error) {
 	if flags&^1 != 0 || (cfg.Storage == Float32 && flags&1 == 0) {
 		return nil, fmt.Errorf("invalid flags %#x", flags)
 	}
-	if dim < 1 || dim > maxDim {
+	if dim > maxDim {
 		return nil, fmt.Errorf("dimension %d is outside 1..%d", dim, maxDim)
 	}
 	if cfg.M == 0 || cfg.EfConstruction == 0 || cfg.EfSearch == 0 || cfg.MaxDeletedRatio == 0 || math.IsNaN(cfg.MaxDeletedRatio) {
@@ -306,6 +306,9 @@ func loadHNSW(ctx context.Context, r io.Reader) (*HNSW, error) {
 	}
 	if n >= maxNodes || ncat > maxCategories {
 		return nil, fmt.Errorf("%d nodes and %d categories exceed the limits", n, ncat)
+	}
+	if n > 0 && dim == 0 {
+		return nil, fmt.Errorf("dimension 0 with %d nodes", n)
 	}
 	for range ncat {
 		name := s.str()

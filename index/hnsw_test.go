@@ -434,3 +434,6 @@ func TestHNSWDeleteMost(t *testing.T) {
 		t.Errorf("recall@10 %.4f on 60 items", r)
 	}
 }
+
+// fmtSscan parses an itemID back to its number.
+func fmtSscan(id string, i *int) (int, error) { return fmt.Sscanf(id, "item%d", i) }

@@ -110,6 +110,7 @@ var gemmAVX2 = &gemmKernels{
 	transpose8: transpose8x8AVX2,
 	packRows4:  packRows4AVX2,
 	packRows2:  packRows2AVX2,
+	copyRows16: copyRows16AVX2,
 	dot:        dot,
 	dotRows4:   dotRows4AVX2,
 }
@@ -126,6 +127,7 @@ var gemmAVX512 = &gemmKernels{
 	transpose8: transpose8x8AVX2,
 	packRows4:  packRows4AVX2,
 	packRows2:  packRows2AVX2,
+	copyRows16: copyRows16AVX2,
 	dot:        dot,
 	dotRows4:   dotRows4AVX2,
 }

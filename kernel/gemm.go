@@ -59,6 +59,9 @@ type gemmKernels struct {
 	// packRows4 and packRows2 set dst[s·ldd+r] = src[r·lds+s] for 4 or 2
 	// rows r and s < k&^7; nil means packing A goes element by element.
 	packRows4, packRows2 func(dst, src []float32, k, ldd, lds int)
+	// copyRows16 copies k rows of 16 floats (lds apart) to ldd apart;
+	// with nil, packing B for MatMul uses copy().
+	copyRows16 func(dst, src []float32, k, ldd, lds int)
 	// dot is the dot product that goes with the family, and dotRows4
 	// (nil for none) dots four rows lda apart with one vector over its
 	// length rounded down to 16.
@@ -93,10 +96,17 @@ const (
 	// cost more than the product.
 	dotRows = 8
 
-	// directRowsPerTile: MatMul with at most this many A tiles of rows
-	// reads B in place instead of packing it; a packed B would be used
-	// too few times to repay the copy.
+	// MatMul reads B in place instead of packing it when A has at most
+	// directRowsPerTile tiles of rows (a packed B would be used too few
+	// times to repay the copy), or when B has at most directSmallB
+	// floats (1 MiB, half an L2) and A at most directRowsSmallB rows: B
+	// then stays in L2 and its rows are a few pages apart, so the
+	// micro-kernel's strided loads cost little. Measured interleaved
+	// (docs/kernels.md): in place is 10–70% faster at n = 512 up to 64
+	// rows, and 10–50% slower once B is 4 MiB or more.
 	directRowsPerTile = 2
+	directSmallB      = 1 << 18
+	directRowsSmallB  = 128
 )
 
 func (g *gemmKernels) run(p gemmProblem) {
@@ -149,12 +159,28 @@ func (g *gemmKernels) run(p gemmProblem) {
 	wg.Wait()
 }
 
-// transBDots fills columns [j0, j1) of c = a·bᵀ with direct dot products,
-// four rows of a at a time where the family has dotRows4.
+// transBDots fills columns [j0, j1) of c = a·bᵀ with direct dot products.
+// dotRows4 dots four rows with one vector; with four or more rows of a it
+// takes four of them against each row of b, and with fewer (a single
+// query against an item matrix) each row of a against four rows of b.
 func (g *gemmKernels) transBDots(p gemmProblem, j0, j1 int) {
 	var four [4]float32
 	vk := p.k &^ 15
-	for j := j0; j < j1; j++ {
+	j := j0
+	if g.dotRows4 != nil && p.m < 4 {
+		for ; j+4 <= j1; j += 4 {
+			// In bounds: rows j..j+3 of b, k floats each.
+			bj := p.b[j*p.k : (j+4)*p.k]
+			for i := 0; i < p.m; i++ {
+				ai := p.a[i*p.k : (i+1)*p.k]
+				g.dotRows4(four[:], bj, ai, p.k)
+				for r, s := range four {
+					p.c[i*p.n+j+r] = s + dotGeneric(ai[vk:], bj[r*p.k+vk:(r+1)*p.k])
+				}
+			}
+		}
+	}
+	for ; j < j1; j++ {
 		bj := p.b[j*p.k : (j+1)*p.k]
 		i := 0
 		if g.dotRows4 != nil {
@@ -192,7 +218,8 @@ func (g *gemmKernels) serial(p gemmProblem, i0, i1, j0, j1 int) {
 	buf := g.getBuffers()
 	defer g.buffers.Put(buf)
 
-	direct := !p.transB && i1-i0 <= directRowsPerTile*g.mr
+	direct := !p.transB && (i1-i0 <= directRowsPerTile*g.mr ||
+		(i1-i0 <= directRowsSmallB && p.k*p.n <= directSmallB))
 	// Equal depth blocks: k = 300 runs as 2×150, not 256+44, so that no
 	// block is too thin to amortise storing its tiles.
 	kBlocks := (p.k + g.kc - 1) / g.kc
@@ -309,9 +336,17 @@ func (g *gemmKernels) packB(dst []float32, p gemmProblem, pc, kcur, jc, ncur int
 		panel := dst[off*kcur*g.nr : (off+1)*kcur*g.nr]
 		col0 := jc + q*g.nr
 		if !p.transB {
+			src := p.b[pc*p.n+col0:]
+			if cols == g.nr && g.copyRows16 != nil {
+				// In bounds: kcur rows of nr floats on both sides.
+				for c := 0; c < g.nr; c += 16 {
+					g.copyRows16(panel[c:], src[c:], kcur, g.nr, p.n)
+				}
+				continue
+			}
 			for s := 0; s < kcur; s++ {
 				row := panel[s*g.nr : (s+1)*g.nr]
-				copy(row, p.b[(pc+s)*p.n+col0:][:cols])
+				copy(row, src[s*p.n:][:cols])
 				clear(row[cols:])
 			}
 			continue

@@ -3918,3 +3918,30 @@ dotrows4_reduce:
 	VMOVSS       X6, 12(AX)
 	VZEROUPPER
 	RET
+
+// func copyRows16AVX2(dst []float32, src []float32, k int, ldd int, lds int)
+// Requires: AVX
+TEXT ·copyRows16AVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ k+48(FP), DX
+	MOVQ ldd+56(FP), BX
+	MOVQ lds+64(FP), SI
+	SHLQ $0x02, BX
+	SHLQ $0x02, SI
+
+copyrows16_loop:
+	TESTQ   DX, DX
+	JZ      copyrows16_done
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    SI, CX
+	ADDQ    BX, AX
+	DECQ    DX
+	JMP     copyrows16_loop
+
+copyrows16_done:
+	VZEROUPPER
+	RET

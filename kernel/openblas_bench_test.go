@@ -57,35 +57,53 @@ func versusOpenBLAS(b *testing.B, g *gemmKernels, s gemmShapeCase, transB bool, 
 	bm := randomFloats(r, s.k*s.n)
 	c := make([]float32, s.m*s.n)
 	flop := 2 * float64(s.m) * float64(s.k) * float64(s.n)
-	// Each timing repeats its product for at least 20 ms.
-	rate := func(f func()) float64 {
+	// Each timing repeats its product for at least 20 ms. With one
+	// thread it also measures the thread's CPU time: both libraries then
+	// compute on the calling thread (GOMAXPROCS 1 starts no goroutines,
+	// OpenBLAS with one thread none of its own), and CPU time does not
+	// count the moments another process held the core.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	rate := func(f func()) (wall, cpu float64) {
 		f()
 		reps := 0
-		start := time.Now()
+		start, cpu0 := time.Now(), threadCPUSeconds()
 		for time.Since(start) < 20*time.Millisecond {
 			f()
 			reps++
 		}
-		return flop * float64(reps) / time.Since(start).Seconds() / 1e9
+		wall = flop * float64(reps) / time.Since(start).Seconds() / 1e9
+		if c := threadCPUSeconds() - cpu0; c > 0 {
+			cpu = flop * float64(reps) / c / 1e9
+		}
+		return wall, cpu
 	}
 	// The same call MatMul and MatMulTransB make after checking shapes.
-	ours := func() { g.run(gemmProblem{c: c, a: a, b: bm, m: s.m, k: s.k, n: s.n, transB: transB}) }
+	run := func() { g.run(gemmProblem{c: c, a: a, b: bm, m: s.m, k: s.k, n: s.n, transB: transB}) }
 	theirs := func() { blasref.Sgemm(c, a, bm, s.m, s.k, s.n, transB) }
-	var oursRates, blasRates, ratios []float64
+	var ours, blas, ratios, oursCPU, blasCPU, ratiosCPU []float64
 	for i := 0; b.Loop(); i++ {
-		var o, t float64
+		var o, oc, t, tc float64
 		if i%2 == 0 {
-			o, t = rate(ours), rate(theirs)
+			o, oc = rate(run)
+			t, tc = rate(theirs)
 		} else {
-			t, o = rate(theirs), rate(ours)
+			t, tc = rate(theirs)
+			o, oc = rate(run)
 		}
-		oursRates = append(oursRates, o)
-		blasRates = append(blasRates, t)
-		ratios = append(ratios, o/t)
+		ours, blas, ratios = append(ours, o), append(blas, t), append(ratios, o/t)
+		if threads == 1 && oc > 0 && tc > 0 {
+			oursCPU, blasCPU, ratiosCPU = append(oursCPU, oc), append(blasCPU, tc), append(ratiosCPU, oc/tc)
+		}
 	}
-	b.ReportMetric(median(oursRates), "ours-GFLOP/s")
-	b.ReportMetric(median(blasRates), "openblas-GFLOP/s")
+	b.ReportMetric(median(ours), "ours-GFLOP/s")
+	b.ReportMetric(median(blas), "openblas-GFLOP/s")
 	b.ReportMetric(median(ratios), "ratio")
+	if len(ratiosCPU) > 0 {
+		b.ReportMetric(median(oursCPU), "ours-GFLOP/cpu-s")
+		b.ReportMetric(median(blasCPU), "openblas-GFLOP/cpu-s")
+		b.ReportMetric(median(ratiosCPU), "ratio-cpu")
+	}
 }
 
 func median(v []float64) float64 {

@@ -59,11 +59,17 @@ for run in $runs; do
   env "${envs[@]}" "$out/kernel.test" -test.run '^$' -test.v \
     -test.bench "VersusOpenBLAS/$filter" -test.benchtime "${rounds}x" >"$log"
   grep -m1 'OpenBLAS core' "$log" | sed 's/^ *//'
-  # One line per shape: threads, product, shape, then the three medians.
+  # One line per shape: threads, product, shape, then the medians of the
+  # wall-clock rates and ratio and, for one thread, of the CPU-time ones.
   awk '/^BenchmarkVersusOpenBLAS\// && NF > 3 {
          split($1, p, "/"); shape = p[4]; sub(/-[0-9]+$/, "", shape)
+         delete v
          for (i = 2; i < NF; i++) v[$(i+1)] = $i
-         printf "%-10s %-13s %-15s ours %7.1f  openblas %7.1f GFLOP/s  ratio %.2f\n",
-           p[2], p[3], shape, v["ours-GFLOP/s"], v["openblas-GFLOP/s"], v["ratio"]
+         line = sprintf("%-10s %-13s %-15s ours %6.1f  openblas %6.1f GFLOP/s  ratio %.2f",
+           p[2], p[3], shape, v["ours-GFLOP/s"], v["openblas-GFLOP/s"], v["ratio"])
+         if ("ratio-cpu" in v)
+           line = line sprintf("  | CPU time: ours %6.1f  openblas %6.1f  ratio %.2f",
+             v["ours-GFLOP/cpu-s"], v["openblas-GFLOP/cpu-s"], v["ratio-cpu"])
+         print line
        }' "$log"
 done

@@ -80,11 +80,16 @@ func checkAgainst(t *testing.T, what string, texts []string, got, want [][]float
 	if len(got) != len(want) {
 		t.Fatalf("%s: got %d vectors, want %d", what, len(got), len(want))
 	}
+	worstCos, worstDiff := 1.0, 0.0
 	for i := range want {
 		cos, diff := compareVectors(got[i], want[i])
+		worstCos, worstDiff = min(worstCos, cos), max(worstDiff, diff)
 		if cos < minCosine || diff > maxAbsDiff {
 			t.Errorf("%s %q: cosine %.7f, max abs diff %.2g against TensorFlow.js", what, texts[i], cos, diff)
 		}
+	}
+	if len(want) > 1 {
+		t.Logf("%s, %d texts: min cosine %.8f, max abs diff %.3g", what, len(want), worstCos, worstDiff)
 	}
 }
 
@@ -112,6 +117,7 @@ func TestEncodeMatchesReferenceEdgeCases(t *testing.T) {
 	longest := 0
 	var texts []string
 	var want [][]float32
+	var singles [][]float32
 	for _, g := range extra.Texts {
 		texts = append(texts, g.Text)
 		want = append(want, g.Embedding)
@@ -120,8 +126,9 @@ func TestEncodeMatchesReferenceEdgeCases(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkAgainst(t, "single", []string{g.Text}, got, [][]float32{g.Embedding})
+		singles = append(singles, got[0])
 	}
+	checkAgainst(t, "one call per text", texts, singles, want)
 	if longest <= e.MaxTokens() {
 		t.Fatalf("longest reference text has %d tokens; the test needs one over %d", longest, e.MaxTokens())
 	}
@@ -139,32 +146,87 @@ func TestEncodeMatchesReferenceEdgeCases(t *testing.T) {
 }
 
 // TestEncodeBatchEqualsSingle checks that a text's vector does not depend on
-// the texts encoded with it.
+// the texts encoded with it, however the call is cut into chunks.
 func TestEncodeBatchEqualsSingle(t *testing.T) {
 	e := loadTestEncoder(t)
 	var texts []string
 	for _, g := range sharedGolden(t).Texts {
 		texts = append(texts, g.Text)
 	}
-	batch, err := e.Encode(context.Background(), texts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	worst := 0.0
+	single := make([][]float32, len(texts))
 	for i, text := range texts {
-		single, err := e.Encode(context.Background(), []string{text})
+		v, err := e.Encode(context.Background(), []string{text})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, diff := compareVectors(batch[i], single[0])
-		worst = max(worst, diff)
+		single[i] = v[0]
 	}
-	// Only the order of float32 additions inside the matrix kernels may
-	// differ between a row in a big product and in a small one.
-	if worst > 1e-6 {
-		t.Errorf("batched and single vectors differ by up to %.2g", worst)
+	for _, chunkTokens := range []int{minChunkTokens, maxChunkTokens} {
+		e.chunkTokens = chunkTokens
+		batch, err := e.Encode(context.Background(), texts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst := 0.0
+		for i := range texts {
+			_, diff := compareVectors(batch[i], single[i])
+			worst = max(worst, diff)
+		}
+		// Only the order of float32 additions inside the matrix kernels may
+		// differ between a row in a big product and in a small one.
+		if worst > 1e-6 {
+			t.Errorf("chunks of %d tokens: batched and single vectors differ by up to %.2g", chunkTokens, worst)
+		}
+		t.Logf("chunks of %d tokens: batched vs single max abs diff %.2g", chunkTokens, worst)
 	}
-	t.Logf("batched vs single: max abs diff %.2g", worst)
+}
+
+func TestPlanChunks(t *testing.T) {
+	lengths := func(ns ...int) [][]int32 {
+		out := make([][]int32, len(ns))
+		for i, n := range ns {
+			out[i] = make([]int32, n)
+		}
+		return out
+	}
+	tests := []struct {
+		name        string
+		tokens      [][]int32
+		workers     int
+		chunkTokens int
+		wantChunks  int
+	}{
+		{"one text", lengths(5), 2, 512, 1},
+		{"small call split across workers", lengths(20, 20, 20, 20), 2, 512, 2},
+		{"one long text alone", lengths(128, 3, 3), 4, 32, 2},
+		{"empty texts", lengths(0, 0, 0), 2, 512, 1},
+		{"large call", lengths(slices.Repeat([]int{10}, 1000)...), 2, 512, 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			chunks := planChunks(tt.tokens, tt.workers, tt.chunkTokens)
+			if len(chunks) != tt.wantChunks {
+				t.Errorf("%d chunks, want %d", len(chunks), tt.wantChunks)
+			}
+			seen := make([]bool, len(tt.tokens))
+			for _, c := range chunks {
+				total := 0
+				for _, i := range c {
+					if seen[i] {
+						t.Fatalf("text %d in two chunks", i)
+					}
+					seen[i] = true
+					total += len(tt.tokens[i])
+				}
+				if len(c) > 1 && total > tt.chunkTokens || len(c) > maxChunkTexts {
+					t.Errorf("chunk of %d texts holds %d tokens, budget %d", len(c), total, tt.chunkTokens)
+				}
+			}
+			if i := slices.Index(seen, false); i >= 0 {
+				t.Errorf("text %d in no chunk", i)
+			}
+		})
+	}
 }
 
 func TestEncodeConcurrent(t *testing.T) {
@@ -237,7 +299,10 @@ func TestEncodeHonoursCancellation(t *testing.T) {
 	for i := range texts {
 		texts[i] = fmt.Sprintf("text number %d about running shoes and camping gear", i)
 	}
-	for _, n := range []int64{0, 1, 3, 10} {
+	// Encode asks once before starting, once per text while tokenising,
+	// once after, then once per layer of every chunk: these counts cancel
+	// it in each phase.
+	for _, n := range []int64{0, 1, 200, 401, 402, 403, 406} {
 		_, err := e.Encode(newCancelAfter(n), texts)
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("cancelled after %d checks: error %v, want context.Canceled", n, err)

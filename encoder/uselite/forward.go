@@ -12,7 +12,7 @@ import (
 type workspace struct {
 	tokens, texts int // capacity
 
-	x   []float32 // residual stream, [tokens, max(embedDim, modelDim)]
+	x   []float32 // residual stream, [tokens, widest layer]
 	h   []float32 // layer-norm output and product scratch, [tokens, max width]
 	cat []float32 // attention output, followed by the layer input when the residual is projected
 	qkv []float32 // [tokens, 3·attention width]
@@ -31,7 +31,7 @@ type workspace struct {
 }
 
 func (m *model) newWorkspace(tokens, texts int) *workspace {
-	width := max(m.embedDim, m.modelDim)
+	width := m.widthMax
 	L := m.maxLen
 	return &workspace{
 		tokens:  tokens,

@@ -137,6 +137,60 @@ func TestLoadGraphModelRejectsBadFiles(t *testing.T) {
 	}
 }
 
+// TestForwardOnOtherShapes runs the forward pass on synthetic models whose
+// layers widen and narrow, so that every scratch buffer must be sized by
+// the widest layer, and checks the outputs are unit vectors that do not
+// depend on how texts are grouped.
+func TestForwardOnOtherShapes(t *testing.T) {
+	shapes := map[string][]tinyLayer{
+		"widening":  {{4, 4, 2, 6, 8}, {6, 6, 3, 6, 8}},
+		"bulge":     {{4, 4, 2, 10, 8}, {10, 6, 3, 6, 12}},
+		"one layer": {{6, 8, 4, 6, 4}},
+	}
+	for name, dims := range shapes {
+		t.Run(name, func(t *testing.T) {
+			files, _ := tinyModelFiles(t, tinyModelOfShape(4, dims), "float32", 1<<20)
+			g, err := loadGraphModel(files)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := newModel(g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			texts := [][]int32{{1, 2, 3}, {}, {9, 9, 9, 9, 9, 9, 9, 9}, {4}}
+			together := make([][]float32, len(texts))
+			var ids []int32
+			var lengths []int
+			for i, tx := range texts {
+				together[i] = make([]float32, m.outDim)
+				ids = append(ids, tx...)
+				lengths = append(lengths, len(tx))
+			}
+			ws := m.newWorkspace(len(ids), len(texts))
+			if err := m.forward(context.Background(), ws, ids, lengths, together); err != nil {
+				t.Fatal(err)
+			}
+			for i, tx := range texts {
+				alone := [][]float32{make([]float32, m.outDim)}
+				if err := m.forward(context.Background(), ws, tx, []int{len(tx)}, alone); err != nil {
+					t.Fatal(err)
+				}
+				var sq float64
+				for j, v := range alone[0] {
+					sq += float64(v) * float64(v)
+					if math.Abs(float64(v-together[i][j])) > 1e-6 {
+						t.Fatalf("text %d: element %d is %g alone and %g with others", i, j, v, together[i][j])
+					}
+				}
+				if math.Abs(sq-1) > 1e-5 {
+					t.Errorf("text %d: squared norm %g", i, sq)
+				}
+			}
+		})
+	}
+}
+
 func TestNewModelRejectsOtherArchitectures(t *testing.T) {
 	tests := []struct {
 		name string

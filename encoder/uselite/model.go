@@ -19,6 +19,11 @@ const (
 	l2Prefix = "module_apply_default/Encoder_en/hidden_layers/l2_normalize"
 )
 
+// maxSequenceLength bounds the graph's ClipToMaxLength constant (128 in
+// the shipped model). It is the one size a model file states without the
+// weights to back it, and attention scratch grows with its square.
+const maxSequenceLength = 1024
+
 // model holds the weights in the layout the forward pass wants, with the
 // hyperparameters read from the graph's constants rather than assumed.
 type model struct {
@@ -38,6 +43,7 @@ type model struct {
 	tanhB      []float32
 	l2Epsilon  float32 // floor of the squared norm in the final L2 normalisation
 	modelDim   int
+	widthMax   int // widest layer input or output, embeddings included
 	ffnDimMax  int
 	qkvDimMax  int
 	catDimMax  int
@@ -88,8 +94,8 @@ func newModel(g *graphModel) (*model, error) {
 	if m.vocabSize == 0 || m.embedDim == 0 {
 		return nil, fmt.Errorf("embedding table of shape %d×%d is empty", m.vocabSize, m.embedDim)
 	}
-	if m.maxLen <= 0 || m.maxLen > 1<<16 {
-		return nil, fmt.Errorf("maximum sequence length %d out of range", m.maxLen)
+	if m.maxLen <= 0 || m.maxLen > maxSequenceLength {
+		return nil, fmt.Errorf("maximum sequence length %d outside [1, %d]", m.maxLen, maxSequenceLength)
 	}
 	if 2*len(inv) != m.embedDim {
 		return nil, fmt.Errorf("timing signal has %d frequencies for embeddings of width %d", len(inv), m.embedDim)
@@ -108,6 +114,7 @@ func newModel(g *graphModel) (*model, error) {
 		}
 		m.layers = append(m.layers, l)
 		dIn = l.d
+		m.widthMax = max(m.widthMax, l.dIn, l.d)
 		m.ffnDimMax = max(m.ffnDimMax, l.dFF)
 		m.qkvDimMax = max(m.qkvDimMax, 3*l.dAttn)
 		m.catDimMax = max(m.catDimMax, len(l.out)/l.d)

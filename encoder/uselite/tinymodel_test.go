@@ -27,6 +27,16 @@ type tinyWeight struct {
 // forward-pass tests run without the real weights and a mix-up of two
 // dimensions cannot go unnoticed.
 func tinyModel(seed uint64) []tinyWeight {
+	return tinyModelOfShape(seed, []tinyLayer{{4, 4, 2, 6, 8}, {6, 6, 3, 6, 8}})
+}
+
+// tinyLayer is the shape of one synthetic transformer layer: input width,
+// attention width, head width (two heads, so attention = 2 · head), output
+// width and feed-forward width. A layer whose input and output widths
+// differ gets a residual projection.
+type tinyLayer struct{ dIn, dAttn, headDim, d, dFF int }
+
+func tinyModelOfShape(seed uint64, dims []tinyLayer) []tinyWeight {
 	r := rand.New(rand.NewPCG(seed, 1))
 	var ws []tinyWeight
 	float := func(name string, shape ...int) {
@@ -43,13 +53,16 @@ func tinyModel(seed uint64) []tinyWeight {
 	scalar := func(name, dtype string, v float64) {
 		ws = append(ws, tinyWeight{name, []int{}, dtype, []float64{v}})
 	}
-	float("module/Embeddings_en", 10, 4)
+	float("module/Embeddings_en", 10, dims[0].dIn)
 	scalar(apply+"ClipToMaxLength/Less/y", "int32", 8)
 	scalar(stack+"Layer_1/TransformerLayer/FFN/layer_prepostprocess/layer_norm/Cast/x", "float32", float64(float32(1e-6)))
-	ws = append(ws, tinyWeight{stack + "Layer_0/AddTimingSignal/TimingSignal/ExpandDims_1", []int{1, 2}, "float32", []float64{1, 0.5}})
+	inv := make([]float64, dims[0].dIn/2)
+	for i := range inv {
+		inv[i] = math.Pow(0.5, float64(i))
+	}
+	ws = append(ws, tinyWeight{stack + "Layer_0/AddTimingSignal/TimingSignal/ExpandDims_1", []int{1, len(inv)}, "float32", inv})
 	scalar(l2Prefix+"/Maximum/y", "float32", float64(float32(1e-12)))
 	scalar(stack+"Layer_1/TransformerLayer/MultiheadAttention/split_heads/split_last_dimension/Reshape/shape/2", "int32", 2)
-	dims := []struct{ dIn, dAttn, headDim, d, dFF int }{{4, 4, 2, 6, 8}, {6, 6, 3, 6, 8}}
 	for i, l := range dims {
 		enc := fmt.Sprintf("%sLayer_%d/TransformerLayer/", encode, i)
 		kon := fmt.Sprintf("%sLayer_%d/TransformerLayer/MultiheadAttention/", kona, i)
@@ -75,7 +88,7 @@ func tinyModel(seed uint64) []tinyWeight {
 		float(st+"FFN/conv2/Tensordot/Reshape_1", l.dFF, l.d)
 		float(enc+"FFN/conv2/bias/ConcatPartitions/concat", l.d)
 	}
-	float(hidden+"weights", 6, 5)
+	float(hidden+"weights", dims[len(dims)-1].d, 5)
 	float(hidden+"bias", 5)
 	return ws
 }

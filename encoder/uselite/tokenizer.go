@@ -1,6 +1,7 @@
 package uselite
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -39,6 +40,14 @@ const (
 type tokenizer struct {
 	pieceUTF16 []int32 // UTF-16 length of each piece's text, by id
 
+	// cuttable reports that a text may be tokenised in pieces cut before a
+	// word boundary: no piece has "▁" anywhere but first, "▁" is itself a
+	// piece, and every piece's UTF-16 length equals its code-point count.
+	// Then every segmentation path passes through each "▁" position, the
+	// backtrack lands on it, and the ids before it depend only on the text
+	// before it. The shipped vocabulary has this property.
+	cuttable bool
+
 	// The trie of pieces: node 0 is the root; edges maps (node, symbol) to
 	// the child node. A single map keyed by both keeps the trie compact and
 	// makes each step one hash lookup.
@@ -70,12 +79,25 @@ func newTokenizer(pieces []piece) *tokenizer {
 		nodeID:     []int32{0},
 		nodeLen:    []int32{0},
 	}
+	t.cuttable = true
 	for id, p := range pieces {
 		t.pieceUTF16[id] = int32(utf16Len(p.text))
+		if int(t.pieceUTF16[id]) != utf8.RuneCountInString(p.text) {
+			t.cuttable = false
+		}
 		if id < reservedPieces {
 			continue
 		}
+		if strings.ContainsRune(strings.TrimPrefix(p.text, string(wordBoundary)), wordBoundary) {
+			t.cuttable = false
+		}
 		t.insert(p.text, p.score, int32(id))
+	}
+	if t.pieceUTF16[unknownID] != 1 {
+		t.cuttable = false
+	}
+	if b, ok := t.edges[trieEdge{0, wordBoundary}]; !ok || !t.nodeEnd[b] {
+		t.cuttable = false
 	}
 	return t
 }
@@ -121,9 +143,37 @@ func (t *tokenizer) encode(text string) []int32 {
 	return t.segment(text).ids
 }
 
+// encodePrefix returns the first limit token ids of text (all of them if
+// there are fewer). For a cuttable vocabulary it tokenises only a prefix of
+// the text that ends before a word boundary and yields at least limit ids,
+// starting with about firstCut symbols and doubling, so that the cost of
+// encoding a long document does not grow with its length beyond the
+// normalisation.
+func (t *tokenizer) encodePrefix(text string, limit, firstCut int) []int32 {
+	symbols := []rune(normalizeInput(text))
+	if t.cuttable && limit > 0 {
+		for cut := max(firstCut, 1); cut < len(symbols); cut *= 2 {
+			end := slices.Index(symbols[cut:], wordBoundary)
+			if end < 0 {
+				break
+			}
+			ids := t.segmentSymbols(symbols[:cut+end]).ids
+			if len(ids) >= limit {
+				return ids[:limit]
+			}
+		}
+	}
+	ids := t.segmentSymbols(symbols).ids
+	return ids[:min(len(ids), limit)]
+}
+
 // segment tokenises text and counts what the vocabulary failed to cover.
 func (t *tokenizer) segment(text string) segmentation {
-	symbols := []rune(normalizeInput(text))
+	return t.segmentSymbols([]rune(normalizeInput(text)))
+}
+
+// segmentSymbols tokenises normalised text, given as code points.
+func (t *tokenizer) segmentSymbols(symbols []rune) segmentation {
 	n := len(symbols)
 	var seg segmentation
 	if n == 0 {

@@ -3,6 +3,7 @@ package uselite
 import (
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -92,6 +93,39 @@ func TestTokenizerQuirks(t *testing.T) {
 	}
 }
 
+// TestEncodePrefix checks that cutting long texts at word boundaries, which
+// Encode does to bound the cost of long documents, never changes the ids.
+func TestEncodePrefix(t *testing.T) {
+	tok := testTokenizer(t)
+	if !tok.cuttable {
+		t.Fatal("the shipped vocabulary should allow cutting at word boundaries")
+	}
+	var extra extraGolden
+	readJSON(t, filepath.Join("testdata", "tfjs-extra.json"), &extra)
+	var all []string
+	for _, g := range extra.Tokens {
+		all = append(all, g.Text)
+	}
+	long := []string{
+		strings.Join(all, " "),
+		strings.Join(all, ""),
+		strings.Repeat("舒适的鞋垫", 5000) + " shoes",
+		strings.Repeat("word ", 3000),
+		strings.Repeat("x", 10000),
+	}
+	for _, text := range long {
+		full := tok.encode(text)
+		for _, limit := range []int{1, 128, 1000} {
+			for _, firstCut := range []int{1, 7, 2048} {
+				want := full[:min(limit, len(full))]
+				if got := tok.encodePrefix(text, limit, firstCut); !slices.Equal(got, want) {
+					t.Errorf("encodePrefix(%.40q…, %d, %d) differs from the full tokenisation", text, limit, firstCut)
+				}
+			}
+		}
+	}
+}
+
 func TestCoverage(t *testing.T) {
 	e := loadTestEncoder(t)
 	tests := []struct {
@@ -140,6 +174,12 @@ func FuzzTokenize(f *testing.F) {
 			}
 			if again := tk.encode(text); !slices.Equal(again, seg.ids) {
 				t.Fatalf("encode(%q) is not deterministic", text)
+			}
+			for _, limit := range []int{1, 3, 8} {
+				want := seg.ids[:min(limit, len(seg.ids))]
+				if got := tk.encodePrefix(text, limit, 2); !slices.Equal(got, want) {
+					t.Fatalf("encodePrefix(%q, %d) = %v, want %v", text, limit, got, want)
+				}
 			}
 		}
 	})

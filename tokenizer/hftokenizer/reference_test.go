@@ -13,7 +13,7 @@ import (
 )
 
 // The files under testdata/ref were produced by the Python tokenizers 0.23.2
-// (see encoder/hf/testdata/README.md for the script): each folder holds a
+// (encoder/hf/testdata/make_reference.py; its README says how): each folder holds a
 // tokenizer.json built to exercise some components and the reference's
 // encodings of 240 texts (hand-picked edge cases and seeded random Unicode),
 // of pairs of them and of a padded batch.

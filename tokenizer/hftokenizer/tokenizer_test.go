@@ -2,6 +2,7 @@ package hftokenizer
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,5 +142,33 @@ func TestTruncationLeavesRoomForSpecialTokens(t *testing.T) {
 	}
 	if tok.Truncation() != nil {
 		t.Error("WithTruncation changed the receiver")
+	}
+}
+
+// TestConcurrentEncode shares one tokenizer between goroutines (run with
+// -race): encoding must not write to shared state.
+func TestConcurrentEncode(t *testing.T) {
+	tok, exp := loadRef(t, "testdata/ref/spm-nfkc-bytefb")
+	done := make(chan error, 4)
+	for g := range 4 {
+		go func() {
+			for i := g; i < len(exp.Texts); i += 4 {
+				got, err := tok.Encode(exp.Texts[i])
+				if err != nil {
+					done <- err
+					return
+				}
+				if d := diffEncoding(got, exp.Single[i]); d != "" {
+					done <- fmt.Errorf("text %d: %s", i, d)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -42,3 +42,17 @@ func BenchmarkParseSource(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkOpenCached is what a service start pays once cedict.bin exists:
+// reading the file, checking it and building the index.
+func BenchmarkOpenCached(b *testing.B) {
+	dir := modelsDir(b)
+	if _, err := Open(b.Context(), dir, Options{}); err != nil { // make sure the cache exists
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Open(b.Context(), dir, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

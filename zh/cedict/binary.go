@@ -15,7 +15,7 @@ const FormatVersion = 1
 // MaxBinaryBytes bounds the binary file Decode accepts.
 const MaxBinaryBytes = 256 << 20
 
-var magic = [8]byte{'D', 'R', 'C', 'E', 'D', 'I', 'C', 'T'}
+const magic = "DRCEDICT"
 
 // headerSize: magic, version, source size, mod time, SHA-256, entry count,
 // ref count, blob length, body length.
@@ -71,7 +71,7 @@ func (d *Dict) Encode() []byte {
 		}
 	}
 	out := make([]byte, 0, headerSize+len(blob)+len(body)+4)
-	out = append(out, magic[:]...)
+	out = append(out, magic...)
 	out = binary.LittleEndian.AppendUint32(out, FormatVersion)
 	out = binary.LittleEndian.AppendUint64(out, uint64(d.source.Size))
 	out = binary.LittleEndian.AppendUint64(out, uint64(d.source.ModTime.UnixNano()))
@@ -111,7 +111,7 @@ type Header struct {
 // ReadHeader parses the fixed-size header at the start of a binary file,
 // without checking the body, so that staleness can be judged cheaply.
 func ReadHeader(data []byte) (Header, error) {
-	if len(data) < headerSize || [8]byte(data[:8]) != magic {
+	if len(data) < headerSize || string(data[:len(magic)]) != magic {
 		return Header{}, fmt.Errorf("%w: bad magic or short header", ErrCorrupt)
 	}
 	le := binary.LittleEndian

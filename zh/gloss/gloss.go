@@ -102,14 +102,18 @@ func classifierSet(d *cedict.Dict) map[string]bool {
 // Segmenter returns the segmenter the glosser uses.
 func (g *Glosser) Segmenter() *segment.Segmenter { return g.seg }
 
-// functionWords are particles and the like whose dictionary senses are
-// grammar, not topic: glossing them would add "of", "finish" or "exist" to
-// every query.
-var functionWords = map[string]bool{
-	"的": true, "地": true, "得": true, "了": true, "着": true, "著": true, "过": true, "過": true,
-	"吗": true, "嗎": true, "呢": true, "吧": true, "啊": true, "呀": true, "嘛": true,
-	"哦": true, "啦": true, "么": true, "麼": true, "之": true, "所": true, "在": true,
-	"是": true, "个": true, "個": true,
+// isFunctionWord reports whether w is a particle or the like whose
+// dictionary senses are grammar, not topic: glossing them would add "of",
+// "finish" or "exist" to every query.
+func isFunctionWord(w string) bool {
+	switch w {
+	case "的", "地", "得", "了", "着", "著", "过", "過",
+		"吗", "嗎", "呢", "吧", "啊", "呀", "嘛",
+		"哦", "啦", "么", "麼", "之", "所", "在",
+		"是", "个", "個":
+		return true
+	}
+	return false
 }
 
 // counters introduce a classifier: after them a character with a
@@ -148,7 +152,7 @@ func (g *Glosser) Gloss(text string) (string, []Part) {
 func (g *Glosser) glossWord(toks []segment.Token, i int, p *Part) {
 	w := toks[i].Text
 	single := utf8.RuneCountInString(w) == 1
-	if single && (functionWords[w] || g.isClassifierHere(toks, i)) {
+	if single && (isFunctionWord(w) || g.isClassifierHere(toks, i)) {
 		p.How = Function
 		return
 	}
@@ -178,7 +182,7 @@ func (g *Glosser) glossWord(toks []segment.Token, i int, p *Part) {
 		}
 		for ; j > i; j-- {
 			piece := string(runes[i:j])
-			if functionWords[piece] {
+			if isFunctionWord(piece) {
 				continue
 			}
 			if alts, _, ok := g.best(piece, 0); ok {

@@ -17,12 +17,17 @@ const (
 	plain
 )
 
-// lowRegister are tags after which a sense is rarely what a query means.
-var lowRegister = map[string]bool{
-	"literary": true, "classical": true, "archaic": true, "old": true, "dialect": true,
-	"onom.": true, "obsolete": true, "Cantonese": true, "Taiwan": true, "Tw": true,
-	"slang": true, "Internet": true, "vulgar": true, "derog.": true, "euphemism": true,
-	"Buddhism": true, "math.": true, "chemistry": true, "physics": true, "medicine": true,
+// lowRegister reports whether a sense tagged so is rarely what a query
+// means.
+func lowRegister(tag string) bool {
+	switch tag {
+	case "literary", "classical", "archaic", "old", "dialect",
+		"onom.", "obsolete", "Cantonese", "Taiwan", "Tw",
+		"slang", "Internet", "vulgar", "derog.", "euphemism",
+		"Buddhism", "math.", "chemistry", "physics", "medicine":
+		return true
+	}
+	return false
 }
 
 // leadingTag returns the first word of a sense's opening parenthesis:
@@ -67,7 +72,7 @@ func cleanSense(sense string) (alts []string, q quality, abbrev string) {
 		return nil, unusable, refHeadword(s[len("see "):])
 	}
 	q = plain
-	if lowRegister[leadingTag(s)] {
+	if lowRegister(leadingTag(s)) {
 		q = marked
 	}
 	// Idioms read "lit. <picture>; fig. <meaning>": the meaning is wanted.

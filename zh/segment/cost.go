@@ -21,17 +21,20 @@ type costModel struct {
 	initial     float64 // times (share of compounds the character starts − ½)
 }
 
-var defaultCosts = costModel{
-	token:       1,
-	single:      0.2,
-	unknown:     2,
-	properOnly:  0.6,
-	variantOnly: 0.6,
-	boundOnly:   0.6,
-	perSense:    0.01,
-	maxSenses:   10,
-	function:    0.1,
-	initial:     0.2,
+// defaultCosts returns the tuned model (see docs/chinese.md).
+func defaultCosts() costModel {
+	return costModel{
+		token:       1,
+		single:      0.2,
+		unknown:     2,
+		properOnly:  0.6,
+		variantOnly: 0.6,
+		boundOnly:   0.6,
+		perSense:    0.01,
+		maxSenses:   10,
+		function:    0.1,
+		initial:     0.2,
+	}
 }
 
 // wordCost returns the cost of w, atoms long, if w is a headword.

@@ -56,7 +56,7 @@ type Segmenter struct {
 
 // New returns a segmenter over d.
 func New(d *cedict.Dict) *Segmenter {
-	return &Segmenter{dict: d, costs: defaultCosts, position: positions(d)}
+	return &Segmenter{dict: d, costs: defaultCosts(), position: positions(d)}
 }
 
 // MaxInputBytes bounds the text Segment works on; longer text is cut (at a

@@ -42,6 +42,7 @@ func main() {
 	genPackRows(4)
 	genPackRows(2)
 	genDotRows4()
+	genCopyRows16()
 
 	Generate()
 }
@@ -654,6 +655,37 @@ func genDotRows4() {
 		VADDPS(acc[r][1], acc[r][0], acc[r][0])
 		VMOVSS(horizontalSum(acc[r][0]), Mem{Base: dst, Disp: 4 * r})
 	}
+	VZEROUPPER()
+	RET()
+}
+
+// genCopyRows16 emits copyRows16AVX2(dst, src, k, ldd, lds): for s < k,
+// dst[s·ldd : s·ldd+16] = src[s·lds : s·lds+16]. Packing a B panel for
+// MatMul is exactly this, and as k calls of copy() of 64 bytes it cost as
+// much as the product for m ≈ 16.
+func genCopyRows16() {
+	TEXT("copyRows16AVX2", NOSPLIT, "func(dst, src []float32, k, ldd, lds int)")
+	Doc("copyRows16AVX2 copies k rows of 16 floats, lds apart in src, to ldd apart in dst.")
+	dst := Load(Param("dst").Base(), GP64())
+	src := Load(Param("src").Base(), GP64())
+	k := Load(Param("k"), GP64())
+	ldd := Load(Param("ldd"), GP64())
+	lds := Load(Param("lds"), GP64())
+	SHLQ(U8(2), ldd)
+	SHLQ(U8(2), lds)
+	Label("copyrows16_loop")
+	TESTQ(k, k)
+	JZ(LabelRef("copyrows16_done"))
+	lo, hi := YMM(), YMM()
+	VMOVUPS(Mem{Base: src}, lo)
+	VMOVUPS(Mem{Base: src, Disp: 32}, hi)
+	VMOVUPS(lo, Mem{Base: dst})
+	VMOVUPS(hi, Mem{Base: dst, Disp: 32})
+	ADDQ(lds, src)
+	ADDQ(ldd, dst)
+	DECQ(k)
+	JMP(LabelRef("copyrows16_loop"))
+	Label("copyrows16_done")
 	VZEROUPPER()
 	RET()
 }

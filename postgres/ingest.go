@@ -1,0 +1,217 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/driftrec/driftrec"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// maxAttempts bounds the retries of a transaction that failed with a
+// serialization failure or deadlock.
+const maxAttempts = 8
+
+// IngestEvents appends events and stores the profiles apply returns in one
+// transaction (see the package doc). On success the events carry their
+// sequence numbers and the profiles apply returned carry the Version
+// stored.
+func (s *Store) IngestEvents(ctx context.Context, events []driftrec.Event, apply func(map[string]*driftrec.Profile) (map[string]*driftrec.Profile, error)) error {
+	if len(events) == 0 {
+		return nil
+	}
+	users, err := driftrec.IngestUsers(events)
+	if err != nil {
+		return err
+	}
+	for i := range events {
+		if err := checkEvent(i, &events[i]); err != nil {
+			return err
+		}
+	}
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		seqs, err := s.ingestOnce(ctx, events, users, apply)
+		if err == nil {
+			for i := range events {
+				events[i].Seq = uint64(seqs[i])
+			}
+			return nil
+		}
+		if !retryable(err) || attempt == maxAttempts {
+			return s.dbError("ingest events", err)
+		}
+		if err := sleep(ctx, backoff(attempt)); err != nil {
+			return err
+		}
+	}
+}
+
+func checkEvent(i int, e *driftrec.Event) error {
+	path := "[" + strconv.Itoa(i) + "]"
+	for _, f := range []struct{ name, value string }{
+		{"type", string(e.Type)}, {"item", e.Item}, {"text", e.Text}, {"session", e.Session},
+	} {
+		if err := checkText(path+"."+f.name, f.value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// retryable reports whether a transaction failed only because of other
+// transactions, so that running it again may succeed.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40001" || pgErr.Code == "40P01")
+}
+
+// backoff is the pause before the given retry: exponential from 5 ms, with
+// jitter so that the transactions that collided do not collide again.
+func backoff(attempt int) time.Duration {
+	d := 5 * time.Millisecond << min(attempt-1, 6)
+	return d/2 + rand.N(d/2+1)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// queueLockUsers queues the statements that make sure every user has a
+// profiles row and lock the rows in byte order, returning the stored
+// profiles (see readLocked). The rows are inserted in the same order they
+// are locked, so no two transactions can wait on each other in a cycle.
+func queueLockUsers(b *pgx.Batch, users []string) {
+	b.Queue("INSERT INTO profiles (user_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", users)
+	b.Queue("SELECT user_id, version, data FROM profiles WHERE user_id = ANY($1) ORDER BY user_id FOR UPDATE", users)
+}
+
+// readLocked reads the results of the statements queueLockUsers queued.
+func readLocked(br pgx.BatchResults, n int) (map[string]*driftrec.Profile, map[string]int64, error) {
+	if _, err := br.Exec(); err != nil {
+		return nil, nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	current := make(map[string]*driftrec.Profile, n)
+	versions := make(map[string]int64, n)
+	for rows.Next() {
+		var user string
+		var version int64
+		var data []byte
+		if err := rows.Scan(&user, &version, &data); err != nil {
+			return nil, nil, err
+		}
+		versions[user] = version
+		if data != nil {
+			p := new(driftrec.Profile)
+			if err := p.UnmarshalBinary(data); err != nil {
+				return nil, nil, fmt.Errorf("stored profile of user %q: %w", user, err)
+			}
+			p.Version = uint64(version)
+			current[user] = p
+		}
+	}
+	return current, versions, rows.Err()
+}
+
+func (s *Store) ingestOnce(ctx context.Context, events []driftrec.Event, users []string, apply func(map[string]*driftrec.Profile) (map[string]*driftrec.Profile, error)) ([]int64, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+
+	// Round trip 1: create and lock the users' rows, read the profiles,
+	// allocate the sequence numbers. Allocating after the locks keeps each
+	// user's numbers in commit order.
+	b := &pgx.Batch{}
+	queueLockUsers(b, users)
+	b.Queue("SELECT nextval(pg_get_serial_sequence('events', 'seq')) FROM generate_series(1, $1)", len(events))
+	br := tx.SendBatch(ctx, b)
+	current, versions, err := readLocked(br, len(users))
+	if err != nil {
+		br.Close()
+		return nil, err
+	}
+	seqRows, err := br.Query()
+	if err != nil {
+		br.Close()
+		return nil, err
+	}
+	seqs, err := pgx.CollectRows(seqRows, pgx.RowTo[int64])
+	if err != nil {
+		br.Close()
+		return nil, err
+	}
+	if err := br.Close(); err != nil {
+		return nil, err
+	}
+	slices.Sort(seqs)
+
+	out, err := driftrec.RunApply(apply, current, users)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	// Round trip 2: the events and the profiles, from arrays.
+	n := len(events)
+	userCol, typeCol, itemCol, textCol, sessionCol := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	valueCol, tsCol := make([]*float64, n), make([]time.Time, n)
+	for i := range events {
+		e := &events[i]
+		userCol[i], typeCol[i], itemCol[i], textCol[i], sessionCol[i] = e.User, string(e.Type), e.Item, e.Text, e.Session
+		valueCol[i], tsCol[i] = e.Value, e.Time
+	}
+	b = &pgx.Batch{}
+	b.Queue(`INSERT INTO events (seq, user_id, type, item, text, value, session, ts)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::timestamptz[])`,
+		seqs, userCol, typeCol, itemCol, textCol, valueCol, sessionCol, tsCol)
+	if len(out) > 0 {
+		pUsers := slices.Sorted(maps.Keys(out))
+		pVersions := make([]int64, len(pUsers))
+		pData := make([][]byte, len(pUsers))
+		for i, u := range pUsers {
+			p := out[u]
+			p.Version = uint64(versions[u] + 1)
+			if pData[i], err = p.MarshalBinary(); err != nil {
+				return nil, fmt.Errorf("encode profile of user %q: %w", u, err)
+			}
+			pVersions[i] = versions[u] + 1
+		}
+		b.Queue(`UPDATE profiles AS p SET version = u.version, data = u.data
+			FROM unnest($1::text[], $2::bigint[], $3::bytea[]) AS u(user_id, version, data)
+			WHERE p.user_id = u.user_id`, pUsers, pVersions, pData)
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, err
+	}
+	// Once COMMIT is on its way, its outcome is the answer: cancelling it
+	// would leave the caller not knowing whether the events were stored.
+	if err := tx.Commit(context.WithoutCancel(ctx)); err != nil {
+		return nil, err
+	}
+	return seqs, nil
+}

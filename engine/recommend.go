@@ -182,3 +182,52 @@ func (e *Engine) RecommendStateless(ctx context.Context, req StatelessRequest) (
 	}
 	return e.recommendFor(ctx, "", p, o)
 }
+
+// RankResult places a target item in a user's full ranking.
+type RankResult struct {
+	Top        []ItemResult
+	Rank       float64
+	Candidates int
+}
+
+// Rank returns the list Recommend would return for o and the target's
+// position in the full ranking it implies (see recommend.Ranking): the
+// evaluation's view of exactly what the server serves.
+func (e *Engine) Rank(ctx context.Context, user, target string, o RecommendOptions) (RankResult, error) {
+	if err := o.validate(); err != nil {
+		return RankResult{}, err
+	}
+	p, err := e.store.Profile(ctx, user)
+	if err != nil && driftrec.ErrorCode(err) != driftrec.ENOTFOUND {
+		return RankResult{}, fmt.Errorf("engine: load profile: %w", err)
+	}
+	if err != nil {
+		p = nil
+	}
+	alpha := -1.0
+	if o.Alpha != nil {
+		alpha = *o.Alpha
+	}
+	excl := e.cfg.ExcludeSeen
+	if o.ExcludeSeen != nil {
+		excl = *o.ExcludeSeen
+	}
+	e.maint.RLock()
+	defer e.maint.RUnlock()
+	at := e.now(p, o.Now)
+	var v interest.View
+	if p != nil {
+		v = e.model.View(p, at, alpha)
+	}
+	rk, err := e.rec.Rank(ctx, p, v, recommend.Options{
+		N: o.N, Categories: o.Categories, Diversity: o.Diversity, ExcludeSeen: excl, Metric: o.Metric,
+	}, target)
+	if err != nil {
+		return RankResult{}, err
+	}
+	out := RankResult{Rank: rk.Rank, Candidates: rk.Candidates}
+	for _, r := range rk.Top {
+		out.Top = append(out.Top, ItemResult{ID: r.ID, Score: r.Score})
+	}
+	return out, nil
+}

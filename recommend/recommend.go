@@ -224,11 +224,20 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 	k := max(r.cfg.Candidates, 4*o.N)
 	pool := map[string]*candidate{}
 	lists := make([][]*candidate, len(v.Queries))
-	for qi, q := range v.Queries {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("recommend: %w", err)
-		}
-		for _, h := range r.idx.Search(q.Vector, k, o.Metric, f) {
+	mixture := r.cfg.Scoring != ScoringMax
+	qs := make([][]float32, 0, len(v.Queries)+1)
+	for _, q := range v.Queries {
+		qs = append(qs, q.Vector)
+	}
+	if mixture && v.Dynamic != nil {
+		qs = append(qs, v.Dynamic)
+	}
+	hits := r.search(qs, k, o, f)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("recommend: %w", err)
+	}
+	for qi := range v.Queries {
+		for _, h := range hits[qi] {
 			c := pool[h.ID]
 			if c == nil {
 				vec, ok := r.idx.Vector(h.ID)
@@ -241,11 +250,10 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 			lists[qi] = append(lists[qi], c)
 		}
 	}
-	mixture := r.cfg.Scoring != ScoringMax
-	if mixture && v.Dynamic != nil {
+	if len(hits) > len(v.Queries) {
 		// Candidates for the final score itself, so that the best items by
 		// θ_dynamic are in the pool even if no single interest finds them.
-		for _, h := range r.idx.Search(v.Dynamic, k, o.Metric, f) {
+		for _, h := range hits[len(v.Queries)] {
 			if pool[h.ID] == nil {
 				if vec, ok := r.idx.Vector(h.ID); ok {
 					pool[h.ID] = &candidate{id: h.ID, vec: vec, unit: unitVec(vec), owner: -1}
@@ -353,6 +361,23 @@ func order(chosen []*candidate, lambda float64) []*candidate {
 		for _, x := range left {
 			x.redund = math.Max(x.redund, dot64(x.unit, c.unit))
 		}
+	}
+	return out
+}
+
+// batchSearcher is implemented by indexes that answer several queries in
+// one pass (index.Exact).
+type batchSearcher interface {
+	SearchBatch(qs [][]float32, k int, m index.Metric, f index.Filter) [][]index.Hit
+}
+
+func (r *Recommender) search(qs [][]float32, k int, o Options, f index.Filter) [][]index.Hit {
+	if bs, ok := r.idx.(batchSearcher); ok {
+		return bs.SearchBatch(qs, k, o.Metric, f)
+	}
+	out := make([][]index.Hit, len(qs))
+	for i, q := range qs {
+		out[i] = r.idx.Search(q, k, o.Metric, f)
 	}
 	return out
 }

@@ -1,0 +1,43 @@
+package index
+
+import "github.com/driftrec/driftrec/kernel"
+
+// SearchBatch runs several searches with one pass over the vectors: each
+// item is read once and scored against every query while it is in L1, and
+// the filter runs once per item instead of once per item and query. The
+// recommender searches once per interest, so this is its common case. (A
+// matrix product would re-pack every block of items for a handful of
+// queries; measured slower than dot products for fewer than ~32 queries.)
+func (x *Exact) SearchBatch(qs [][]float32, k int, m Metric, f Filter) [][]Hit {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make([][]Hit, len(qs))
+	if k <= 0 || len(x.ids) == 0 || len(qs) == 0 {
+		return out
+	}
+	d := x.dim
+	q := make([]float32, 0, len(qs)*d)
+	qn := make([]float32, len(qs))
+	tops := make([]*topK, len(qs))
+	for i, v := range qs {
+		if len(v) != d {
+			return out
+		}
+		q = append(q, v...)
+		qn[i] = sqrt32(kernel.Dot(v, v))
+		tops[i] = newTopK(k)
+	}
+	for i, id := range x.ids {
+		if !f.admits(id, x.cats[i]) {
+			continue
+		}
+		v := x.vecs[i*d : (i+1)*d]
+		for qi := range qs {
+			tops[qi].push(Hit{ID: id, Score: m.Score(kernel.Dot(q[qi*d:(qi+1)*d], v), qn[qi], x.norms[i])})
+		}
+	}
+	for i := range tops {
+		out[i] = tops[i].sorted()
+	}
+	return out
+}

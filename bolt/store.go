@@ -66,6 +66,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/driftrec/driftrec"
@@ -117,6 +118,21 @@ type Store struct {
 	closed        bool
 	queue         chan *ingestRequest
 	committerDone chan struct{}
+
+	stats struct{ commits, calls, events atomic.Uint64 }
+}
+
+// Stats counts what the group commit has done since Open, for metrics and
+// for judging how well commits are shared (Events / Commits).
+type Stats struct {
+	Commits uint64 // ingestion transactions committed
+	Calls   uint64 // IngestEvents calls whose events they held
+	Events  uint64
+}
+
+// Stats returns the counters.
+func (s *Store) Stats() Stats {
+	return Stats{Commits: s.stats.commits.Load(), Calls: s.stats.calls.Load(), Events: s.stats.events.Load()}
 }
 
 var _ driftrec.Store = (*Store)(nil)

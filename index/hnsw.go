@@ -40,8 +40,8 @@ type HNSWConfig struct {
 	MaxDeletedRatio float64
 	// FlatFilterLimit: a filtered search whose categories hold at most this
 	// many items scans them exactly instead of walking the graph; negative
-	// never scans. Default 4096; see docs/ann.md for the measurement behind
-	// it.
+	// never scans. Default (0): √(20·EfSearch·n) for n items, where the two
+	// cost about the same (see Search and docs/ann.md).
 	FlatFilterLimit int
 	// BuildWorkers is the number of goroutines AddBatch inserts with.
 	// Default GOMAXPROCS.
@@ -63,9 +63,6 @@ func (c HNSWConfig) withDefaults() (HNSWConfig, error) {
 	}
 	if c.MaxDeletedRatio == 0 {
 		c.MaxDeletedRatio = 0.1
-	}
-	if c.FlatFilterLimit == 0 {
-		c.FlatFilterLimit = 4096
 	}
 	if c.BuildWorkers == 0 {
 		c.BuildWorkers = runtime.GOMAXPROCS(0)
@@ -207,8 +204,8 @@ func (h *HNSW) Config() HNSWConfig {
 }
 
 // SetSearchParams changes the query-time parameters (EfSearch and
-// FlatFilterLimit, as in HNSWConfig) without rebuilding; an ef below 1
-// keeps the current one.
+// FlatFilterLimit, as in HNSWConfig, 0 being the size-based default)
+// without rebuilding; an ef below 1 keeps the current one.
 func (h *HNSW) SetSearchParams(ef, flatFilterLimit int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

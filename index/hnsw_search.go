@@ -7,15 +7,18 @@ import (
 
 // Search implements Index.
 //
-// Filters follow a two-way policy (measured in docs/ann.md). When the
-// filter names categories that together hold at most FlatFilterLimit items,
-// those items are scored exactly: cheaper than a graph walk that would
-// have to pass through most of the graph to find them. Otherwise the walk
-// routes through every node but only admitted ones fill the ef results, and
-// ef is widened in inverse proportion to the categories' share of the
-// catalogue. If the walk still finds fewer than k admitted items (an
-// Exclude that rejects nearly everything, say) the search falls back to an
-// exact scan, so it returns min(k, #admitted) hits like Exact.
+// Filters follow a cost-based policy (measured in docs/ann.md). A filter
+// that names categories is first sized from their postings. When they hold
+// few items the search scans exactly those: a scan costs about one vector
+// read per item, whereas a walk that admits a share p of the nodes has to
+// score about 1/p times the nodes of an unfiltered walk before it has ef
+// admitted results. The two cost the same at about √(20·ef·n) items (an
+// unfiltered walk costs about 20·ef item reads), so that is the default
+// FlatFilterLimit: 14k items of 100k, 44k of 1M at ef 96. Otherwise the
+// walk routes through every node but only admitted ones enter the ef
+// results. If it still finds fewer than k admitted items (an Exclude that
+// rejects nearly everything, say) the search falls back to an exact scan,
+// so it returns min(k, #admitted) hits like Exact.
 //
 // With compressed storage the walk scores the compressed vectors and the
 // final candidates are re-scored with the float32 originals when kept.
@@ -44,19 +47,13 @@ func (h *HNSW) Search(q []float32, k int, m Metric, f Filter) []Hit {
 		estimate = min(estimate, h.live)
 	}
 	admit := h.admitter(catSet, f.Exclude)
-	if catSet != nil && estimate <= h.cfg.FlatFilterLimit {
+	ef := max(h.cfg.EfSearch, k)
+	if catSet != nil && estimate <= h.flatFilterLimit(ef) {
 		return h.scan(q, k, m, catSet, admit, s)
 	}
 
 	sc := &s.sc
 	sc.prepare(&h.vecs, h.norms, h.inv, m, compressedView, q, s.q8)
-	ef := max(h.cfg.EfSearch, k)
-	if catSet != nil && estimate < h.live {
-		// A filter that admits a share p of the nodes leaves about p·ef of
-		// an unfiltered walk's results; widen so that ef of them pass.
-		widened := float64(ef) * float64(h.live) / float64(estimate)
-		ef = int(min(widened, float64(max(ef, maxFilteredEf))))
-	}
 	cur := cand{sc.sim(h.entry), h.entry}
 	for l := h.topLevel; l > 0; l-- {
 		cur = h.greedy(sc, cur, l, false, s)
@@ -78,9 +75,18 @@ func (h *HNSW) Search(q []float32, k int, m Metric, f Filter) []Hit {
 	return top.sorted()
 }
 
-// maxFilteredEf caps how far a filter widens ef: beyond it the walk costs
-// as much as scanning the categories, which FlatFilterLimit covers.
-const maxFilteredEf = 2048
+// walkCostPerEf is what an unfiltered walk costs per unit of ef, in item
+// reads of a scan: measured at about 2,000 for ef 96 at 100k items
+// (docs/ann.md).
+const walkCostPerEf = 20
+
+// flatFilterLimit is the category size below which a filtered search scans.
+func (h *HNSW) flatFilterLimit(ef int) int {
+	if h.cfg.FlatFilterLimit != 0 {
+		return h.cfg.FlatFilterLimit
+	}
+	return int(math.Sqrt(walkCostPerEf * float64(ef) * float64(h.live)))
+}
 
 // admitter returns the predicate of nodes a search may return: live, in one
 // of the categories (when any are given) and not excluded. It returns nil

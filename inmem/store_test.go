@@ -80,3 +80,16 @@ func BenchmarkIngest(b *testing.B) {
 		})
 	}
 }
+
+func openBench(*testing.B) driftrec.Store { return inmem.New() }
+
+// BenchmarkIngestBatches runs the stores' common ingestion benchmarks, as
+// the reference the durable stores are compared with.
+func BenchmarkIngestBatches(b *testing.B) {
+	storetest.RunIngestBenchmarks(b, openBench)
+}
+
+// BenchmarkProfile measures reading one profile (a Clone).
+func BenchmarkProfile(b *testing.B) {
+	storetest.RunProfileBenchmarks(b, openBench)
+}

@@ -1,0 +1,82 @@
+package bolt
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/driftrec/driftrec"
+	"github.com/driftrec/driftrec/storetest"
+	bbolt "go.etcd.io/bbolt"
+)
+
+func openBench(b *testing.B) driftrec.Store {
+	b.Helper()
+	s, err := Open(filepath.Join(b.TempDir(), "bench.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// BenchmarkIngest measures durable ingestion (fsync on every commit) by
+// profile size, batch size and concurrent writers:
+//
+//	go test ./bolt -run '^$' -bench 'FsyncReference|Ingest' -benchtime 2s -count 3
+func BenchmarkIngest(b *testing.B) {
+	storetest.RunIngestBenchmarks(b, func(b *testing.B) driftrec.Store {
+		s := openBench(b).(*Store)
+		b.Cleanup(func() {
+			// How well the group commit shared fsyncs.
+			st := s.Stats()
+			if st.Commits > 0 {
+				b.ReportMetric(float64(st.Calls)/float64(st.Commits), "calls/commit")
+			}
+		})
+		return s
+	})
+}
+
+// BenchmarkFsyncReference is the disk's fsync rate, the bound of durable
+// commits, measured in the same run as the store for ratios.
+func BenchmarkFsyncReference(b *testing.B) { storetest.FsyncReference(b) }
+
+// BenchmarkProfile measures reading one profile.
+func BenchmarkProfile(b *testing.B) {
+	storetest.RunProfileBenchmarks(b, openBench)
+}
+
+// BenchmarkGroupCommit compares the store's committer with bbolt's own
+// DB.Batch running the same transaction body, for single-event calls: the
+// reason the store does not use DB.Batch (see the package doc).
+//
+//	go test ./bolt -run '^$' -bench GroupCommit -benchtime 2s
+func BenchmarkGroupCommit(b *testing.B) {
+	for _, writers := range []int{1, 8} {
+		b.Run(fmt.Sprintf("committer/writers=%d", writers), func(b *testing.B) {
+			s := openBench(b).(*Store)
+			defer s.Close()
+			storetest.PopulateBench(b, s, 0)
+			storetest.BenchIngest(b, 1, writers, func(ctx context.Context, events []driftrec.Event) error {
+				return s.IngestEvents(ctx, events, storetest.BenchApply)
+			})
+		})
+		b.Run(fmt.Sprintf("db.Batch/writers=%d", writers), func(b *testing.B) {
+			s := openBench(b).(*Store)
+			defer s.Close()
+			storetest.PopulateBench(b, s, 0)
+			storetest.BenchIngest(b, 1, writers, func(ctx context.Context, events []driftrec.Event) error {
+				users, err := driftrec.IngestUsers(events)
+				if err != nil {
+					return err
+				}
+				r := &ingestRequest{ctx: ctx, events: events, users: users, apply: storetest.BenchApply}
+				if err := s.db.Batch(func(tx *bbolt.Tx) error { return s.ingestTx(tx, r) }); err != nil {
+					return err
+				}
+				return r.err
+			})
+		})
+	}
+}

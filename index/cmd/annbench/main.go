@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/signal"
@@ -76,7 +77,7 @@ func run() error {
 	flag.IntVar(&o.workers, "workers", 0, "build goroutines (0: GOMAXPROCS)")
 	flag.StringVar(&filters, "filters", "", "category selectivities to measure filtered search at, e.g. 0.001,0.01,0.1")
 	flag.BoolVar(&o.discard, "discard", false, "discard float32 originals with f16/int8 storage (no re-ranking)")
-	flag.BoolVar(&o.hard, "hard", false, "isotropic clusters (intrinsic dimension = dim): the hard case")
+	flag.BoolVar(&o.hard, "hard", false, "uniform random unit vectors (no clusters): the worst case")
 	flag.Uint64Var(&o.seed, "seed", 1, "data and build seed")
 	flag.IntVar(&o.repeat, "repeat", 3, "query passes per setting; latencies are the median over passes")
 	flag.Parse()
@@ -174,10 +175,10 @@ func dataFor(o options, file vecfile.Matrix, n int) (items, queries vecfile.Matr
 		queries = vecfile.Matrix{Dim: file.Dim, Data: file.Data[avail*file.Dim:]}
 		return items, queries, nil
 	}
-	cfg := clustered.Default(o.dim, clustered.Clusters(n), o.seed)
 	if o.hard {
-		cfg.Rank, cfg.Spread, cfg.Noise = 0, 0, 0.7
+		return gaussian(n, o.dim, o.seed, 1), gaussian(o.queries, o.dim, o.seed, 2), nil
 	}
+	cfg := clustered.Default(o.dim, clustered.Clusters(n), o.seed)
 	ig, err := clustered.New(cfg, 1)
 	if err != nil {
 		return items, queries, err
@@ -187,6 +188,27 @@ func dataFor(o options, file vecfile.Matrix, n int) (items, queries vecfile.Matr
 		return items, queries, err
 	}
 	return vecfile.Matrix{Dim: o.dim, Data: ig.Points(n)}, vecfile.Matrix{Dim: o.dim, Data: qg.Points(o.queries)}, nil
+}
+
+// gaussian draws n unit vectors uniformly from the sphere: no clusters and
+// an intrinsic dimension equal to dim, the worst case for any ANN index.
+func gaussian(n, dim int, seed, stream uint64) vecfile.Matrix {
+	rng := rand.New(rand.NewPCG(seed, stream))
+	data := make([]float32, n*dim)
+	for i := 0; i < n; i++ {
+		v := data[i*dim : (i+1)*dim]
+		var s float64
+		for j := range v {
+			x := rng.NormFloat64()
+			v[j] = float32(x)
+			s += x * x
+		}
+		inv := float32(1 / math.Sqrt(s))
+		for j := range v {
+			v[j] *= inv
+		}
+	}
+	return vecfile.Matrix{Dim: dim, Data: data}
 }
 
 func itemID(i int) string { return "i" + strconv.Itoa(i) }

@@ -48,3 +48,32 @@ func (e *Engine) results(hits []index.Hit) []ItemResult {
 	}
 	return out
 }
+
+// MaxEmbedInputs bounds the texts of one Embed call.
+const MaxEmbedInputs = 2048
+
+// Embed returns the configured encoder's vectors for texts (through the
+// query cache), for the embeddings endpoint.
+func (e *Engine) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	if len(texts) == 0 {
+		return nil, driftrec.FieldErrorf("input", "give at least one text")
+	}
+	if len(texts) > MaxEmbedInputs {
+		return nil, driftrec.Errorf(driftrec.ETOOLARGE, "%d texts in one request; the limit is %d", len(texts), MaxEmbedInputs)
+	}
+	for i, t := range texts {
+		if len(t) > driftrec.MaxTextLength {
+			return nil, driftrec.FieldErrorf(fmt.Sprintf("input[%d]", i), "text is %d bytes; the limit is %d", len(t), driftrec.MaxTextLength)
+		}
+	}
+	vecs, err := e.encodeTexts(ctx, texts)
+	if err != nil {
+		return nil, err
+	}
+	for i := range vecs {
+		if vecs[i] == nil { // the empty text
+			vecs[i] = make([]float32, e.enc.Dim())
+		}
+	}
+	return vecs, nil
+}

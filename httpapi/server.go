@@ -98,6 +98,7 @@ func (s *Server) routes() {
 	s.handle("DELETE /v1/users/{user}", s.deleteUser)
 	s.handle("POST /v1/recommend", s.postRecommend)
 	s.handle("GET /v1/search", s.getSearch)
+	s.handle("POST /v1/embeddings", s.postEmbeddings)
 	s.handle("GET /v1/items/{id}/similar", s.getSimilar)
 	s.handle("GET /healthz", s.healthz)
 	s.handle("GET /readyz", s.readyz)

@@ -69,12 +69,25 @@ func DefaultConfig() Config {
 }
 
 // Fitter is implemented by encoders whose statistics are fitted on the
-// catalogue (the lexical encoder's IDF).
+// catalogue (the lexical encoder's IDF). An encoder that wraps others may
+// also implement Fittable to say whether it really has such statistics.
 type Fitter interface {
 	Fit(texts []string)
 	Documents() int
 	State() []byte
 	LoadState([]byte) error
+}
+
+// fitterOf returns enc's Fitter, if it has fitted statistics.
+func fitterOf(enc driftrec.Encoder) (Fitter, bool) {
+	f, ok := enc.(Fitter)
+	if !ok {
+		return nil, false
+	}
+	if x, ok := enc.(interface{ Fittable() bool }); ok && !x.Fittable() {
+		return nil, false
+	}
+	return f, true
 }
 
 // Engine is the running service. It is safe for concurrent use.
@@ -145,7 +158,7 @@ func Open(ctx context.Context, store driftrec.Store, enc driftrec.Encoder, cfg C
 		e.idx = index.NewExact()
 	}
 	e.rec = recommend.New(cfg.Recommend, e.idx, e.cat, e.pop)
-	if f, ok := enc.(Fitter); ok {
+	if f, ok := fitterOf(enc); ok {
 		state, err := store.Meta(ctx, metaEncoderState+encoderFamily(enc))
 		switch {
 		case err == nil:

@@ -45,6 +45,7 @@ type ItemResult struct {
 	ID          string                 `json:"id"`
 	Score       float64                `json:"score"`
 	Text        string                 `json:"text"`
+	Gloss       string                 `json:"gloss,omitempty"`
 	Categories  []string               `json:"categories,omitempty"`
 	Explanation *recommend.Explanation `json:"explanation,omitempty"`
 }
@@ -108,10 +109,19 @@ func (e *Engine) recommendFor(ctx context.Context, user string, p *driftrec.Prof
 		return nil, err
 	}
 	out := &Recommendations{User: user, Alpha: v.Alpha, Items: make([]ItemResult, 0, len(res)), Cold: len(v.Queries) == 0, At: at, View: &v}
+	gl, _ := e.enc.(glosser)
 	for _, r := range res {
 		ir := ItemResult{ID: r.ID, Score: r.Score, Explanation: r.Explanation}
 		if it, ok := e.cat.get(r.ID); ok {
 			ir.Text, ir.Categories = it.Text, it.Categories
+		}
+		if gl != nil && o.Explain {
+			ir.Gloss = gl.Gloss(ir.Text)
+			if ir.Explanation != nil {
+				for i := range ir.Explanation.Because {
+					ir.Explanation.Because[i].Gloss = gl.Gloss(ir.Explanation.Because[i].Text)
+				}
+			}
 		}
 		out.Items = append(out.Items, ir)
 	}
@@ -230,4 +240,10 @@ func (e *Engine) Rank(ctx context.Context, user, target string, o RecommendOptio
 		out.Top = append(out.Top, ItemResult{ID: r.ID, Score: r.Score})
 	}
 	return out, nil
+}
+
+// glosser is implemented by encoders that embed Chinese through an English
+// gloss (encoder/bridge); explanations show the gloss.
+type glosser interface {
+	Gloss(text string) string
 }

@@ -24,7 +24,7 @@ type ReindexResult struct {
 // maybeRefit refits a fittable encoder once the catalogue has doubled since
 // its last fit (so refits happen O(log n) times as a catalogue grows).
 func (e *Engine) maybeRefit(ctx context.Context) error {
-	f, ok := e.enc.(Fitter)
+	f, ok := fitterOf(e.enc)
 	if !ok || !e.cfg.Refit {
 		return nil
 	}
@@ -48,7 +48,7 @@ func (e *Engine) Reindex(ctx context.Context, refit bool, progress Progress) (Re
 	}
 	e.maint.Lock()
 	defer e.maint.Unlock()
-	if f, ok := e.enc.(Fitter); ok && refit {
+	if f, ok := fitterOf(e.enc); ok && refit {
 		f.Fit(e.cat.texts(e.embedText))
 		if err := e.store.PutMeta(ctx, metaEncoderState+encoderFamily(e.enc), f.State()); err != nil {
 			return ReindexResult{}, fmt.Errorf("engine: save encoder state: %w", err)

@@ -128,6 +128,9 @@ type Reason struct {
 	Similarity float64            `json:"similarity"`
 	// Current is true for events of the current session.
 	Current bool `json:"current"`
+	// Gloss is the English a Chinese text was embedded as, when the
+	// encoder bridges languages.
+	Gloss string `json:"gloss,omitempty"`
 }
 
 // Scores are the numbers behind a result's place.

@@ -185,7 +185,11 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "Usage: driftrec embed [flags] TEXT...")
 		return errUsage
 	}
-	enc, err := openEncoder(c.encoder, c.models)
+	log, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	enc, err := openEncoder(ctx, c.encoder, c.models, c.remote, log)
 	if err != nil {
 		return err
 	}
@@ -196,7 +200,13 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	out := json.NewEncoder(stdout)
 	out.SetEscapeHTML(false)
 	for i, v := range vecs {
-		if err := out.Encode(map[string]any{"text": fs.Arg(i), "encoder": enc.ID(), "dim": len(v), "vector": v}); err != nil {
+		rec := map[string]any{"text": fs.Arg(i), "encoder": enc.ID(), "dim": len(v), "vector": v}
+		if g, ok := enc.(interface{ Gloss(string) string }); ok {
+			if gl := g.Gloss(fs.Arg(i)); gl != "" {
+				rec["gloss"] = gl
+			}
+		}
+		if err := out.Encode(rec); err != nil {
 			return err
 		}
 	}

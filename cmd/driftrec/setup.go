@@ -25,6 +25,7 @@ type common struct {
 	models     string
 	logLevel   string
 	quiet      bool
+	remote     remoteFlags
 
 	// Model overrides; negative or empty means "from the config file".
 	alpha        float64
@@ -49,7 +50,10 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.configFile, "config", "", "optional TOML configuration file")
 	fs.StringVar(&c.dataDir, "data-dir", "./data", "folder of the embedded store")
 	fs.StringVar(&c.store, "store", "", "store: empty for the embedded store in -data-dir, or a postgres:// URL")
-	fs.StringVar(&c.encoder, "encoder", "lexical", "encoder: lexical, use-lite, auto, or hf:/path/to/sentence-transformers/folder")
+	fs.StringVar(&c.encoder, "encoder", "auto", encoderHelp)
+	fs.StringVar(&c.remote.url, "remote-url", "", "remote encoder: base URL of an OpenAI-compatible embeddings server, e.g. http://127.0.0.1:11434/v1")
+	fs.StringVar(&c.remote.model, "remote-model", "", "remote encoder: model name")
+	fs.StringVar(&c.remote.apiKey, "remote-api-key", "", "remote encoder: API key (prefer the DRIFTREC_REMOTE_API_KEY environment variable)")
 	fs.StringVar(&c.models, "models", defaultModels(), "folder of pretrained model files (see scripts/fetch-models.sh)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress bars (for scripts)")
@@ -147,7 +151,7 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*engine.Engine, er
 	if err != nil {
 		return nil, err
 	}
-	enc, err := openEncoder(c.encoder, c.models)
+	enc, err := openEncoder(ctx, c.encoder, c.models, c.remote, log)
 	if err != nil {
 		return nil, err
 	}

@@ -107,12 +107,13 @@ var gemmAVX2 = &gemmKernels{
 		gemmAVX2_1x16, gemmAVX2_2x16, gemmAVX2_3x16,
 		gemmAVX2_4x16, gemmAVX2_5x16, gemmAVX2_6x16,
 	},
-	transpose8: transpose8x8AVX2,
-	packRows4:  packRows4AVX2,
-	packRows2:  packRows2AVX2,
-	copyRows16: copyRows16AVX2,
-	dot:        dot,
-	dotRows4:   dotRows4AVX2,
+	transpose8:  transpose8x8AVX2,
+	packRows4:   packRows4AVX2,
+	packRows2:   packRows2AVX2,
+	copyRows16:  copyRows16AVX2,
+	dot:         dot,
+	dotRows4:    dotRows4AVX2,
+	dotRowsStep: 16,
 }
 
 // AVX-512 tile: 12×32 uses 24 accumulators, 2 B vectors and 1 broadcast
@@ -124,12 +125,13 @@ var gemmAVX512 = &gemmKernels{
 		gemmAVX512_5x32, gemmAVX512_6x32, gemmAVX512_7x32, gemmAVX512_8x32,
 		gemmAVX512_9x32, gemmAVX512_10x32, gemmAVX512_11x32, gemmAVX512_12x32,
 	},
-	transpose8: transpose8x8AVX2,
-	packRows4:  packRows4AVX2,
-	packRows2:  packRows2AVX2,
-	copyRows16: copyRows16AVX2,
-	dot:        dot,
-	dotRows4:   dotRows4AVX2,
+	transpose8:  transpose8x8AVX2,
+	packRows4:   packRows4AVX2,
+	packRows2:   packRows2AVX2,
+	copyRows16:  copyRows16AVX2,
+	dot:         dot,
+	dotRows4:    dotRows4AVX512,
+	dotRowsStep: 32,
 }
 
 // gemmFamilies lists every micro-kernel family this CPU can run, best

@@ -64,9 +64,10 @@ type gemmKernels struct {
 	copyRows16 func(dst, src []float32, k, ldd, lds int)
 	// dot is the dot product that goes with the family, and dotRows4
 	// (nil for none) dots four rows lda apart with one vector over its
-	// length rounded down to 16.
-	dot      func(a, b []float32) float32
-	dotRows4 func(dst, a, b []float32, lda int)
+	// length rounded down to a multiple of dotRowsStep.
+	dot         func(a, b []float32) float32
+	dotRows4    func(dst, a, b []float32, lda int)
+	dotRowsStep int
 
 	// buffers recycles packing buffers between calls: a forward pass makes
 	// hundreds of products, and megabytes of fresh garbage for each would
@@ -165,7 +166,10 @@ func (g *gemmKernels) run(p gemmProblem) {
 // query against an item matrix) each row of a against four rows of b.
 func (g *gemmKernels) transBDots(p gemmProblem, j0, j1 int) {
 	var four [4]float32
-	vk := p.k &^ 15
+	vk := p.k
+	if g.dotRows4 != nil {
+		vk -= p.k % g.dotRowsStep
+	}
 	j := j0
 	if g.dotRows4 != nil && p.m < 4 {
 		for ; j+4 <= j1; j += 4 {

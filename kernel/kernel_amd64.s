@@ -3871,9 +3871,9 @@ TEXT ·dotRows4AVX2(SB), NOSPLIT, $0-80
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
-dotrows4_loop:
+dotRows4AVX2_loop:
 	TESTQ       DX, DX
-	JZ          dotrows4_reduce
+	JZ          dotRows4AVX2_reduce
 	VMOVUPS     (CX), Y8
 	VFMADD231PS (AX), Y8, Y0
 	VFMADD231PS (AX)(BX*1), Y8, Y2
@@ -3888,9 +3888,9 @@ dotrows4_loop:
 	ADDQ        $0x00000040, SI
 	ADDQ        $0x00000040, CX
 	SUBQ        $0x00000010, DX
-	JMP         dotrows4_loop
+	JMP         dotRows4AVX2_loop
 
-dotrows4_reduce:
+dotRows4AVX2_reduce:
 	MOVQ         dst_base+0(FP), AX
 	VADDPS       Y1, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
@@ -3916,6 +3916,81 @@ dotrows4_reduce:
 	VHADDPS      X6, X6, X6
 	VHADDPS      X6, X6, X6
 	VMOVSS       X6, 12(AX)
+	VZEROUPPER
+	RET
+
+// func dotRows4AVX512(dst []float32, a []float32, b []float32, lda int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·dotRows4AVX512(SB), NOSPLIT, $0-80
+	MOVQ   a_base+24(FP), AX
+	MOVQ   b_base+48(FP), CX
+	MOVQ   b_len+56(FP), DX
+	MOVQ   lda+72(FP), BX
+	SHLQ   $0x02, BX
+	ANDQ   $-32, DX
+	LEAQ   (AX)(BX*2), SI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+
+dotRows4AVX512_loop:
+	TESTQ       DX, DX
+	JZ          dotRows4AVX512_reduce
+	VMOVUPS     (CX), Z8
+	VFMADD231PS (AX), Z8, Z0
+	VFMADD231PS (AX)(BX*1), Z8, Z2
+	VFMADD231PS (SI), Z8, Z4
+	VFMADD231PS (SI)(BX*1), Z8, Z6
+	VMOVUPS     64(CX), Z8
+	VFMADD231PS 64(AX), Z8, Z1
+	VFMADD231PS 64(AX)(BX*1), Z8, Z3
+	VFMADD231PS 64(SI), Z8, Z5
+	VFMADD231PS 64(SI)(BX*1), Z8, Z7
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, SI
+	ADDQ        $0x00000080, CX
+	SUBQ        $0x00000020, DX
+	JMP         dotRows4AVX512_loop
+
+dotRows4AVX512_reduce:
+	MOVQ          dst_base+0(FP), AX
+	VADDPS        Z1, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPS        X0, X1, X1
+	VHADDPS       X1, X1, X1
+	VHADDPS       X1, X1, X1
+	VMOVSS        X1, (AX)
+	VADDPS        Z3, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VADDPS        Y0, Y2, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPS        X1, X0, X0
+	VHADDPS       X0, X0, X0
+	VHADDPS       X0, X0, X0
+	VMOVSS        X0, 4(AX)
+	VADDPS        Z5, Z4, Z4
+	VEXTRACTF64X4 $0x01, Z4, Y0
+	VADDPS        Y0, Y4, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPS        X1, X0, X0
+	VHADDPS       X0, X0, X0
+	VHADDPS       X0, X0, X0
+	VMOVSS        X0, 8(AX)
+	VADDPS        Z7, Z6, Z6
+	VEXTRACTF64X4 $0x01, Z6, Y0
+	VADDPS        Y0, Y6, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPS        X1, X0, X0
+	VHADDPS       X0, X0, X0
+	VHADDPS       X0, X0, X0
+	VMOVSS        X0, 12(AX)
 	VZEROUPPER
 	RET
 

@@ -98,5 +98,8 @@ func packRows2AVX2(dst []float32, src []float32, k int, ldd int, lds int)
 // dotRows4AVX2 sets dst[r] = Σ a[r*lda+p]·b[p] for r < 4, p < len(b)&^15.
 func dotRows4AVX2(dst []float32, a []float32, b []float32, lda int)
 
+// dotRows4AVX512 sets dst[r] = Σ a[r*lda+p]·b[p] for r < 4, p < len(b)&^31.
+func dotRows4AVX512(dst []float32, a []float32, b []float32, lda int)
+
 // copyRows16AVX2 copies k rows of 16 floats, lds apart in src, to ldd apart in dst.
 func copyRows16AVX2(dst []float32, src []float32, k int, ldd int, lds int)

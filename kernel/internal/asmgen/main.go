@@ -41,7 +41,8 @@ func main() {
 	genTransposePack8()
 	genPackRows(4)
 	genPackRows(2)
-	genDotRows4()
+	genDotRows4("AVX2", 32, YMM)
+	genDotRows4("AVX512", 64, ZMM)
 	genCopyRows16()
 
 	Generate()
@@ -599,20 +600,24 @@ func genPackRows(rows int) {
 	RET()
 }
 
-// genDotRows4 emits dotRows4AVX2(dst, a, b, lda): dst[r] = Σ a[r·lda+p]·b[p]
-// for r < 4 over p < len(b)&^15. It is MatMulTransB's kernel for a few
-// rows of A against many rows of B (queries against an item matrix): each
-// B vector is loaded once for four FMAs instead of once per row, and two
-// accumulators per row keep both FMA ports busy.
-func genDotRows4() {
-	TEXT("dotRows4AVX2", NOSPLIT, "func(dst, a, b []float32, lda int)")
-	Doc("dotRows4AVX2 sets dst[r] = Σ a[r*lda+p]·b[p] for r < 4, p < len(b)&^15.")
+// genDotRows4 emits dotRows4{isa}(dst, a, b, lda): dst[r] = Σ a[r·lda+p]·b[p]
+// for r < 4 over p < len(b) rounded down to two vectors (16 floats for
+// AVX2, 32 for AVX-512). It is MatMulTransB's kernel for a few rows of A
+// against many rows of B (queries against an item matrix), used either
+// way round: each vector of the shared operand is loaded once for four
+// FMAs instead of once per row, and two accumulators per row keep both
+// FMA ports busy.
+func genDotRows4(isa string, vecBytes int, newVec func() VecVirtual) {
+	name := "dotRows4" + isa
+	step := 2 * vecBytes / 4
+	TEXT(name, NOSPLIT, "func(dst, a, b []float32, lda int)")
+	Doc(fmt.Sprintf("%s sets dst[r] = Σ a[r*lda+p]·b[p] for r < 4, p < len(b)&^%d.", name, step-1))
 	a := Load(Param("a").Base(), GP64())
 	b := Load(Param("b").Base(), GP64())
 	n := Load(Param("b").Len(), GP64())
 	lda := Load(Param("lda"), GP64())
 	SHLQ(U8(2), lda)
-	ANDQ(I32(-16), n)
+	ANDQ(I32(-step), n)
 	a2 := GP64()
 	LEAQ(Mem{Base: a, Index: lda, Scale: 2}, a2)
 	rowAt := func(r, off int) Mem {
@@ -629,31 +634,38 @@ func genDotRows4() {
 	var acc [4][2]VecVirtual
 	for r := range acc {
 		for u := range acc[r] {
-			acc[r][u] = YMM()
+			acc[r][u] = newVec()
 			VXORPS(acc[r][u], acc[r][u], acc[r][u])
 		}
 	}
-	Label("dotrows4_loop")
+	Label(name + "_loop")
 	TESTQ(n, n)
-	JZ(LabelRef("dotrows4_reduce"))
+	JZ(LabelRef(name + "_reduce"))
 	for u := 0; u < 2; u++ {
-		bv := YMM()
-		VMOVUPS(Mem{Base: b, Disp: 32 * u}, bv)
+		bv := newVec()
+		VMOVUPS(Mem{Base: b, Disp: vecBytes * u}, bv)
 		for r := 0; r < 4; r++ {
-			VFMADD231PS(rowAt(r, 32*u), bv, acc[r][u])
+			VFMADD231PS(rowAt(r, vecBytes*u), bv, acc[r][u])
 		}
 	}
-	ADDQ(U32(64), a)
-	ADDQ(U32(64), a2)
-	ADDQ(U32(64), b)
-	SUBQ(U32(16), n)
-	JMP(LabelRef("dotrows4_loop"))
+	ADDQ(U32(2*vecBytes), a)
+	ADDQ(U32(2*vecBytes), a2)
+	ADDQ(U32(2*vecBytes), b)
+	SUBQ(U32(step), n)
+	JMP(LabelRef(name + "_loop"))
 
-	Label("dotrows4_reduce")
+	Label(name + "_reduce")
 	dst := Load(Param("dst").Base(), GP64())
 	for r := 0; r < 4; r++ {
 		VADDPS(acc[r][1], acc[r][0], acc[r][0])
-		VMOVSS(horizontalSum(acc[r][0]), Mem{Base: dst, Disp: 4 * r})
+		sum := acc[r][0]
+		if vecBytes == 64 {
+			hi := YMM()
+			VEXTRACTF64X4(U8(1), sum, hi)
+			VADDPS(hi, sum.AsY(), hi)
+			sum = hi
+		}
+		VMOVSS(horizontalSum(sum), Mem{Base: dst, Disp: 4 * r})
 	}
 	VZEROUPPER()
 	RET()

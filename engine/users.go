@@ -63,3 +63,27 @@ func (e *Engine) DeleteUser(ctx context.Context, user string) (bool, error) {
 
 // Label names an interest for display.
 func (e *Engine) Label(in *driftrec.Interest) string { return e.rec.Label(in) }
+
+// Users lists up to limit users in byte order, starting after the given
+// user ("" for the first page).
+func (e *Engine) Users(ctx context.Context, after string, limit int) ([]string, error) {
+	if limit <= 0 || limit > 10000 {
+		return nil, driftrec.FieldErrorf("limit", "limit must be between 1 and 10000")
+	}
+	var out []string
+	errStop := fmt.Errorf("enough users")
+	err := e.store.ScanUsers(ctx, func(u string) error {
+		if u <= after {
+			return nil
+		}
+		out = append(out, u)
+		if len(out) == limit {
+			return errStop
+		}
+		return nil
+	})
+	if err != nil && err != errStop {
+		return nil, fmt.Errorf("engine: list users: %w", err)
+	}
+	return out, nil
+}

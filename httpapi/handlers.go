@@ -297,3 +297,23 @@ func (s *Server) getSimilar(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]any{"item": r.PathValue("id"), "items": hits})
 	return nil
 }
+
+func (s *Server) getUsers(w http.ResponseWriter, r *http.Request) error {
+	limit, err := queryInt(r, "limit", 100)
+	if err != nil {
+		return err
+	}
+	users, err := s.eng.Users(r.Context(), r.URL.Query().Get("after"), limit)
+	if err != nil {
+		return err
+	}
+	if users == nil {
+		users = []string{}
+	}
+	next := ""
+	if len(users) == limit {
+		next = users[len(users)-1]
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": users, "next": next})
+	return nil
+}

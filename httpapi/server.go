@@ -92,6 +92,7 @@ func (s *Server) routes() {
 	s.handle("GET /v1/items/{id}", s.getItem)
 	s.handle("DELETE /v1/items/{id}", s.deleteItem)
 	s.handle("POST /v1/events", s.postEvents)
+	s.handle("GET /v1/users", s.getUsers)
 	s.handle("GET /v1/users/{user}/recommendations", s.getRecommendations)
 	s.handle("GET /v1/users/{user}/profile", s.getProfile)
 	s.handle("GET /v1/users/{user}/events", s.getUserEvents)

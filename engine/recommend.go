@@ -72,12 +72,9 @@ func (e *Engine) Recommend(ctx context.Context, user string, o RecommendOptions)
 	if err := driftrec.ValidateID("user", user); err != nil {
 		return nil, err
 	}
-	p, err := e.store.Profile(ctx, user)
-	if err != nil && driftrec.ErrorCode(err) != driftrec.ENOTFOUND {
-		return nil, fmt.Errorf("engine: load profile: %w", err)
-	}
+	p, err := e.loadProfile(ctx, user)
 	if err != nil {
-		p = nil
+		return nil, err
 	}
 	return e.recommendFor(ctx, user, p, o)
 }
@@ -207,12 +204,9 @@ func (e *Engine) Rank(ctx context.Context, user, target string, o RecommendOptio
 	if err := o.validate(); err != nil {
 		return RankResult{}, err
 	}
-	p, err := e.store.Profile(ctx, user)
-	if err != nil && driftrec.ErrorCode(err) != driftrec.ENOTFOUND {
-		return RankResult{}, fmt.Errorf("engine: load profile: %w", err)
-	}
+	p, err := e.loadProfile(ctx, user)
 	if err != nil {
-		p = nil
+		return RankResult{}, err
 	}
 	alpha := -1.0
 	if o.Alpha != nil {

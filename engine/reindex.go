@@ -48,6 +48,10 @@ func (e *Engine) Reindex(ctx context.Context, refit bool, progress Progress) (Re
 	}
 	e.maint.Lock()
 	defer e.maint.Unlock()
+	// Profiles held in memory must reach the store before it is replayed.
+	if err := e.flush(ctx); err != nil {
+		return ReindexResult{}, err
+	}
 	if f, ok := fitterOf(e.enc); ok && refit {
 		f.Fit(e.cat.texts(e.embedText))
 		if err := e.store.PutMeta(ctx, metaEncoderState+encoderFamily(e.enc), f.State()); err != nil {

@@ -12,12 +12,12 @@ func (e *Engine) Profile(ctx context.Context, user string) (*driftrec.Profile, e
 	if err := driftrec.ValidateID("user", user); err != nil {
 		return nil, err
 	}
-	p, err := e.store.Profile(ctx, user)
+	p, err := e.loadProfile(ctx, user)
 	if err != nil {
-		if driftrec.ErrorCode(err) == driftrec.ENOTFOUND {
-			return nil, driftrec.Errorf(driftrec.ENOTFOUND, "user %q has no profile", user)
-		}
-		return nil, fmt.Errorf("engine: load profile: %w", err)
+		return nil, err
+	}
+	if p == nil {
+		return nil, driftrec.Errorf(driftrec.ENOTFOUND, "user %q has no profile", user)
 	}
 	return p, nil
 }
@@ -46,6 +46,10 @@ func (e *Engine) UserEvents(ctx context.Context, user string, limit int) ([]drif
 func (e *Engine) DeleteUser(ctx context.Context, user string) (bool, error) {
 	if err := driftrec.ValidateID("user", user); err != nil {
 		return false, err
+	}
+	if e.locks != nil {
+		defer e.locks.lock([]string{user})()
+		e.dirty.remove(user)
 	}
 	var evs []driftrec.Event
 	if err := e.store.UserEvents(ctx, user, func(ev driftrec.Event) error { evs = append(evs, ev); return nil }); err != nil {

@@ -31,7 +31,7 @@ func busyProfile(user string) *driftrec.Profile {
 	refs := func(n int) []driftrec.EventRef {
 		rs := make([]driftrec.EventRef, n)
 		for i := range rs {
-			rs[i] = driftrec.EventRef{Type: driftrec.EventView, Item: fmt.Sprint("item-", i), Time: t0, Weight: 1, Vector: vec()}
+			rs[i] = driftrec.EventRef{Type: driftrec.EventView, Item: fmt.Sprint("item-", i), Time: t0, Weight: 1, Affinity: 0.5}
 		}
 		return rs
 	}

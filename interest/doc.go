@@ -39,8 +39,11 @@
 // Because the centroid is a decayed mean, an interest drifts towards what
 // the user does now, and an interest the user abandons fades in importance
 // without being forgotten at once. Each interest also keeps the few events
-// that best represent it (highest w·d·ĉ·x̂) as exemplars, which label it and
-// explain recommendations, and a bounded trace of its importance over time.
+// that best represent it (highest w·d·a, with a = ĉ·x̂ when the event
+// joined) as exemplars, which label it and explain recommendations, and a
+// bounded trace of its importance over time. Events keep no vectors in the
+// profile: explanations look them up again, which keeps a profile to its
+// interest vectors plus a few kilobytes.
 //
 // # Short-term state and fusion
 //

@@ -81,8 +81,8 @@ func (m *Model) Apply(p *driftrec.Profile, e *driftrec.Event, x []float32) {
 		xu = slices.Clone(x)
 		kernel.Scale(float32(1/n), xu)
 	}
-	ref := driftrec.EventRef{Type: e.Type, Item: e.Item, Text: truncate(e.Text, maxRefText), Time: e.Time, Weight: float32(w), Vector: xu}
-	p.Recent = pushBounded(p.Recent, withoutVector(ref), m.cfg.RecentEvents)
+	ref := driftrec.EventRef{Type: e.Type, Item: e.Item, Text: truncate(e.Text, maxRefText), Time: e.Time, Weight: float32(w)}
+	p.Recent = pushBounded(p.Recent, ref, m.cfg.RecentEvents)
 	p.Updated = t
 	if xu == nil || w == 0 {
 		return
@@ -96,11 +96,6 @@ func (m *Model) Apply(p *driftrec.Profile, e *driftrec.Event, x []float32) {
 	} else {
 		m.applyNegative(p, t, -w, xu, ref)
 	}
-}
-
-func withoutVector(r driftrec.EventRef) driftrec.EventRef {
-	r.Vector = nil
-	return r
 }
 
 func (m *Model) applyShort(p *driftrec.Profile, e *driftrec.Event, t time.Time, w float64, xu []float32, ref driftrec.EventRef) {
@@ -160,6 +155,7 @@ func (m *Model) applyLong(p *driftrec.Profile, t time.Time, w float64, xu []floa
 		in.Mass += w
 		in.Importance += w
 		in.Count++
+		ref.Affinity = float32(cosine(in.Sum, xu))
 		m.addExemplar(in, ref, t)
 		m.trace(in, t)
 		return
@@ -171,6 +167,7 @@ func (m *Model) applyLong(p *driftrec.Profile, t time.Time, w float64, xu []floa
 		ID: p.NextInterestID, Sum: sum, Mass: w, Importance: w, Count: 1,
 		Created: t, Updated: t,
 	}
+	ref.Affinity = 1
 	m.addExemplar(&in, ref, t)
 	m.trace(&in, t)
 	p.Interests = append(p.Interests, in)
@@ -233,15 +230,13 @@ func (m *Model) shrink(p *driftrec.Profile, t time.Time) {
 	p.Interests = slices.Delete(p.Interests, b, b+1)
 }
 
-// exemplarScore is how well an event represents an interest now.
-func (m *Model) exemplarScore(in *driftrec.Interest, r *driftrec.EventRef, t time.Time) float64 {
-	return float64(r.Weight) * decay(r.Time, t, m.cfg.HalfLife) * cosine(in.Sum, r.Vector)
+// exemplarScore is how well an event represents an interest now: its
+// decayed weight times its affinity with the interest when it joined.
+func (m *Model) exemplarScore(r *driftrec.EventRef, t time.Time) float64 {
+	return float64(r.Weight) * decay(r.Time, t, m.cfg.HalfLife) * float64(r.Affinity)
 }
 
 func (m *Model) addExemplar(in *driftrec.Interest, r driftrec.EventRef, t time.Time) {
-	if r.Vector == nil {
-		return
-	}
 	// The same item or text again refreshes the exemplar instead of
 	// filling the list with copies.
 	for i := range in.Exemplars {
@@ -256,9 +251,9 @@ func (m *Model) addExemplar(in *driftrec.Interest, r driftrec.EventRef, t time.T
 		in.Exemplars = append(in.Exemplars, r)
 		return
 	}
-	worst, worstScore := -1, m.exemplarScore(in, &r, t)
+	worst, worstScore := -1, m.exemplarScore(&r, t)
 	for i := range in.Exemplars {
-		if s := m.exemplarScore(in, &in.Exemplars[i], t); s < worstScore {
+		if s := m.exemplarScore(&in.Exemplars[i], t); s < worstScore {
 			worst, worstScore = i, s
 		}
 	}

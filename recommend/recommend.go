@@ -158,6 +158,14 @@ type Catalog interface {
 	ItemText(id string) string
 }
 
+// EventVectors is implemented by catalogs that can look up the vector of a
+// remembered event (its item's vector, its text's embedding, or both, as
+// ingestion combined them): profiles keep no per-event vectors, and
+// explanations need them to say which past events an item resembles.
+type EventVectors interface {
+	EventVector(ctx context.Context, ref *driftrec.EventRef) []float32
+}
+
 // Recommender ranks items for profiles. It is safe for concurrent use.
 type Recommender struct {
 	cfg     Config
@@ -331,10 +339,11 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 	// by relevance (with the same MMR trade-off), so the best match comes
 	// first whichever interest it serves.
 	out := make([]Result, 0, len(chosen))
+	vecs := map[driftrec.EventRef][]float32{}
 	for _, c := range order(chosen, lambda) {
 		res := Result{ID: c.id, Score: c.global}
 		if o.Explain {
-			res.Explanation = r.explain(p, v, c, c.owner)
+			res.Explanation = r.explain(ctx, p, v, c, c.owner, vecs)
 		}
 		out = append(out, res)
 	}
@@ -496,7 +505,7 @@ func (r *Recommender) inCategories(id string, cats []string) bool {
 	return true
 }
 
-func (r *Recommender) explain(p *driftrec.Profile, v interest.View, c *candidate, owner int) *Explanation {
+func (r *Recommender) explain(ctx context.Context, p *driftrec.Profile, v interest.View, c *candidate, owner int, vecs map[driftrec.EventRef][]float32) *Explanation {
 	q := v.Queries[owner]
 	e := &Explanation{Source: "interest", Scores: Scores{
 		Relevance:  c.global,
@@ -545,12 +554,24 @@ func (r *Recommender) explain(p *driftrec.Profile, v interest.View, c *candidate
 		current bool
 	}
 	var cands []scored
+	ev, _ := r.catalog.(EventVectors)
 	for i := range refs {
 		ref := &refs[i]
-		if len(ref.Vector) != len(c.unit) {
+		if ev == nil {
+			break
+		}
+		vec, ok := vecs[*ref]
+		if !ok {
+			vec = ev.EventVector(ctx, ref)
+			if vec != nil {
+				vec = unitVec(vec)
+			}
+			vecs[*ref] = vec
+		}
+		if len(vec) != len(c.unit) {
 			continue
 		}
-		cands = append(cands, scored{ref, dot64(unitVec(ref.Vector), c.unit), inSession(ref)})
+		cands = append(cands, scored{ref, dot64(vec, c.unit), inSession(ref)})
 	}
 	sort.SliceStable(cands, func(a, b int) bool { return cands[a].sim > cands[b].sim })
 	seen := map[string]bool{}

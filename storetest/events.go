@@ -63,7 +63,7 @@ func countingApply(events []driftrec.Event) applyFunc {
 				p.Seen[e.Item] = struct{}{}
 			}
 			p.Recent = append(p.Recent, driftrec.EventRef{Type: e.Type, Item: e.Item, Text: e.Text, Time: e.Time,
-				Weight: 1, Vector: []float32{float32(p.Events), -0.5}})
+				Weight: 1, Affinity: float32(p.Events)})
 		}
 		return out, nil
 	}
@@ -240,7 +240,10 @@ func (s *suite) testEvents(t *testing.T) {
 			// not have handed out its own copy.
 			if p := cur["a"]; p != nil {
 				p.Events = 999
-				p.Recent[0].Vector[0] = 42
+				p.Recent[0].Text = "poison"
+				if len(p.Interests) > 0 {
+					p.Interests[0].Sum[0] = 42
+				}
 				p.Seen["poison"] = struct{}{}
 			}
 			return nil, boom

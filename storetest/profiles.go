@@ -26,7 +26,7 @@ func testProfile(user string, dim int) *driftrec.Profile {
 		return v
 	}
 	t0 := time.Date(2025, 4, 5, 6, 7, 8, 999999999, time.UTC)
-	ref := driftrec.EventRef{Type: driftrec.EventQuery, Text: "评价好的咖啡杯", Time: t0, Weight: 0.2, Vector: vec(3)}
+	ref := driftrec.EventRef{Type: driftrec.EventQuery, Text: "评价好的咖啡杯", Time: t0, Weight: 0.2, Affinity: 0.75}
 	return &driftrec.Profile{
 		User: user, Encoder: "use-lite/energetic-ai-0.2.0", Updated: t0, Events: 41, NextInterestID: 3,
 		Interests: []driftrec.Interest{
@@ -114,7 +114,8 @@ func (s *suite) testProfiles(t *testing.T) {
 		p.Seen["new"] = struct{}{}
 		got := profileOf(t, st, "a")
 		s.checkProfile(t, got, want)
-		got.Recent[0].Vector[1] = 100
+		got.Recent[0].Text = "changed"
+		got.Interests[0].Sum[1] = 100
 		got.Events = 0
 		s.checkProfile(t, profileOf(t, st, "a"), want)
 

@@ -131,9 +131,13 @@ func (c *common) logger(w io.Writer) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl})), nil
 }
 
+func (c *common) isPostgres() bool {
+	return strings.HasPrefix(c.store, "postgres://") || strings.HasPrefix(c.store, "postgresql://")
+}
+
 // openStore opens the configured store.
 func (c *common) openStore(ctx context.Context) (driftrec.Store, error) {
-	if strings.HasPrefix(c.store, "postgres://") || strings.HasPrefix(c.store, "postgresql://") {
+	if c.isPostgres() {
 		return openPostgres(ctx, c.store)
 	}
 	if c.store != "" && c.store != "bolt" {
@@ -158,6 +162,11 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*engine.Engine, er
 	st, err := c.openStore(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if c.isPostgres() && cfg.ProfileFlush > 0 {
+		// Replicas share the database: each must see the others' profile
+		// updates, so profiles are written with every commit.
+		cfg.ProfileFlush = 0
 	}
 	eng, err := engine.Open(ctx, st, enc, cfg, engine.WithLogger(log))
 	if err != nil {

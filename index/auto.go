@@ -2,7 +2,9 @@ package index
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"sync"
@@ -278,4 +280,37 @@ func (a *Auto) Dim() int {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	return a.current().Dim()
+}
+
+// ErrNoGraph is returned by Auto.Save while the index is still exact: there
+// is no graph worth saving, and rebuilding an exact index from the
+// catalogue is as fast as loading it.
+var ErrNoGraph = errors.New("index: the catalogue is below the HNSW threshold; nothing to snapshot")
+
+// Save writes the graph's snapshot (HNSW.Save) once the index has
+// switched, and returns ErrNoGraph before.
+func (a *Auto) Save(ctx context.Context, w io.Writer) error {
+	a.mu.RLock()
+	g := a.graph
+	a.mu.RUnlock()
+	if g == nil {
+		return ErrNoGraph
+	}
+	return g.Save(ctx, w)
+}
+
+// LoadAuto returns an Auto index serving the graph snapshot in r (written
+// by Auto.Save or HNSW.Save); cfg supplies the threshold and logger, the
+// graph's own configuration comes from the snapshot.
+func LoadAuto(ctx context.Context, r io.Reader, cfg Config) (*Auto, error) {
+	a, err := NewAuto(cfg)
+	if err != nil {
+		return nil, err
+	}
+	g, err := LoadHNSW(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	a.graph, a.exact = g, nil
+	return a, nil
 }

@@ -1,7 +1,9 @@
 package index
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"math"
 	"reflect"
 	"testing"
@@ -135,5 +137,39 @@ func TestAutoRejectsWhatHNSWWould(t *testing.T) {
 	}
 	if err := a.Add("", []float32{1, 2}, nil); err == nil {
 		t.Error("empty id accepted while exact")
+	}
+}
+
+func TestAutoSaveLoad(t *testing.T) {
+	d := makeDataset(t, 700, 10, 16, 53, true)
+	a, _ := NewAuto(Config{AutoThreshold: 500})
+	es := entries(d, nil)
+	if err := a.AddBatch(context.Background(), es[:400]); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := a.Save(context.Background(), &buf); !errors.Is(err, ErrNoGraph) {
+		t.Fatalf("Save while exact: %v, want ErrNoGraph", err)
+	}
+	if err := a.AddBatch(context.Background(), es[400:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Save(context.Background(), &buf); err != nil {
+		t.Fatal(err)
+	}
+	b, err := LoadAuto(context.Background(), &buf, Config{AutoThreshold: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Kind() != "hnsw" || b.Len() != 700 {
+		t.Fatalf("loaded: %s with %d items", b.Kind(), b.Len())
+	}
+	for q := range 10 {
+		if x, y := a.Search(d.query(q), 5, Cosine, Filter{}), b.Search(d.query(q), 5, Cosine, Filter{}); !reflect.DeepEqual(x, y) {
+			t.Fatalf("query %d: %v != %v", q, x, y)
+		}
+	}
+	if _, err := LoadAuto(context.Background(), bytes.NewReader([]byte("junk")), Config{}); err == nil {
+		t.Error("loaded junk")
 	}
 }

@@ -22,6 +22,9 @@ import (
 //
 // With compressed storage the walk scores the compressed vectors and the
 // final candidates are re-scored with the float32 originals when kept.
+//
+// Filter.Exclude runs with the index's read lock held, so it must not call
+// back into the index (as with Exact): a waiting writer would deadlock it.
 func (h *HNSW) Search(q []float32, k int, m Metric, f Filter) []Hit {
 	h.mu.RLock()
 	defer h.mu.RUnlock()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // MatMul sets c = a·b where a is m×k, b is k×n and c is m×n, all row-major
@@ -131,33 +132,46 @@ func (g *gemmKernels) run(p gemmProblem) {
 	}
 	units := (total + unit - 1) / unit
 	threads = max(1, min(threads, units))
-
-	part := func(t int) (lo, hi int) {
-		lo = units * t / threads * unit
-		hi = min(units*(t+1)/threads*unit, total)
-		return lo, hi
-	}
-	work := func(t int) {
-		lo, hi := part(t)
-		switch {
-		case dots:
-			g.transBDots(p, lo, hi)
-		case splitColumns:
-			g.serial(p, 0, p.m, lo, hi)
-		default:
-			g.serial(p, lo, hi, 0, p.n)
-		}
-	}
 	if threads == 1 {
-		work(0)
+		g.share(p, dots, splitColumns, 0, total)
 		return
 	}
-	var wg sync.WaitGroup
-	for t := 1; t < threads; t++ {
-		wg.Go(func() { work(t) })
+	// Twice as many shares as goroutines, taken from a counter: when
+	// another goroutine or process holds a core, the others take over its
+	// remaining shares instead of waiting for it. More shares would repack
+	// A (or B) more often; at two per goroutine that costs at most a few
+	// per cent (docs/kernels.md).
+	shares := min(units, 2*threads)
+	var next atomic.Int32
+	worker := func() {
+		for {
+			t := int(next.Add(1)) - 1
+			if t >= shares {
+				return
+			}
+			lo := units * t / shares * unit
+			hi := min(units*(t+1)/shares*unit, total)
+			g.share(p, dots, splitColumns, lo, hi)
+		}
 	}
-	work(0)
+	var wg sync.WaitGroup
+	for range threads - 1 {
+		wg.Go(worker)
+	}
+	worker()
 	wg.Wait()
+}
+
+// share computes rows [lo, hi) of C, or columns with splitColumns.
+func (g *gemmKernels) share(p gemmProblem, dots, splitColumns bool, lo, hi int) {
+	switch {
+	case dots:
+		g.transBDots(p, lo, hi)
+	case splitColumns:
+		g.serial(p, 0, p.m, lo, hi)
+	default:
+		g.serial(p, lo, hi, 0, p.n)
+	}
 }
 
 // transBDots fills columns [j0, j1) of c = a·bᵀ with direct dot products.

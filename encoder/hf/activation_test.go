@@ -53,9 +53,8 @@ func BenchmarkGelu(b *testing.B) {
 	out := make([]float32, len(xs))
 	b.Run("table", func(b *testing.B) {
 		for b.Loop() {
-			for i, x := range xs {
-				out[i] = geluErfTable.eval(x)
-			}
+			copy(out, xs)
+			geluErfTable.apply(out)
 		}
 	})
 	b.Run("math.Erf", func(b *testing.B) {
@@ -65,4 +64,38 @@ func BenchmarkGelu(b *testing.B) {
 			}
 		}
 	})
+}
+
+// The table softmax must agree with a float64 softmax to float32 precision.
+func TestSoftmax(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	worst := 0.0
+	for trial := range 2000 {
+		n := 1 + trial%130
+		row := make([]float32, n)
+		spread := []float64{0.01, 1, 10, 100}[trial%4]
+		for i := range row {
+			row[i] = float32(r.NormFloat64() * spread)
+		}
+		want := make([]float64, n)
+		mx := math.Inf(-1)
+		for _, v := range row {
+			mx = max(mx, float64(v)*0.125)
+		}
+		var sum float64
+		for i, v := range row {
+			want[i] = math.Exp(float64(v)*0.125 - mx)
+			sum += want[i]
+		}
+		softmax(row, 0.125)
+		for i := range row {
+			w := want[i] / sum
+			worst = max(worst, math.Abs(float64(row[i])-w)/max(w*0x1p-23, 1e-30))
+		}
+	}
+	// A few float32 steps: the scores are scaled and shifted in float32.
+	if worst > 64 {
+		t.Errorf("worst error %.1f float32 steps", worst)
+	}
+	t.Logf("worst error %.1f float32 steps", worst)
 }

@@ -40,3 +40,11 @@ CREATE TABLE meta (
     key   text COLLATE "C" PRIMARY KEY,
     value bytea NOT NULL
 );
+
+-- Vectors and profiles are float bits that do not compress: store them
+-- without trying (pglz would spend CPU on every write for nothing). Item
+-- rows stay in the heap up to 8 KB, so vectors up to some 2000 dimensions
+-- are read without a TOAST lookup; profiles are larger and live in TOAST.
+ALTER TABLE items ALTER COLUMN vector SET STORAGE EXTERNAL;
+ALTER TABLE items SET (toast_tuple_target = 8160);
+ALTER TABLE profiles ALTER COLUMN data SET STORAGE EXTERNAL;

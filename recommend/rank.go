@@ -11,9 +11,10 @@ import (
 )
 
 // scanner is implemented by indexes that can hand out every vector without
-// copying (index.Exact).
+// copying (index.Exact, and index.Auto while it scans); Scan reports
+// whether it did.
 type scanner interface {
-	Scan(fn func(id string, vec []float32) bool)
+	Scan(fn func(id string, vec []float32) bool) bool
 }
 
 // Ranking places one target item in the full ranking the recommender
@@ -68,9 +69,8 @@ func (r *Recommender) Rank(ctx context.Context, p *driftrec.Profile, v interest.
 		}
 		scores = append(scores, s)
 	}
-	if sc, ok := r.idx.(scanner); ok {
-		sc.Scan(func(id string, vec []float32) bool { each(id, vec); return true })
-	} else {
+	sc, ok := r.idx.(scanner)
+	if !ok || !sc.Scan(func(id string, vec []float32) bool { each(id, vec); return true }) {
 		// Indexes without Scan: every item by search, copying vectors.
 		q := v.Dynamic
 		if q == nil {

@@ -1,0 +1,29 @@
+package index
+
+// SearchBatch answers several queries: in one pass over the vectors while
+// the exact index serves, one graph search per query once HNSW does.
+func (a *Auto) SearchBatch(qs [][]float32, k int, m Metric, f Filter) [][]Hit {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if a.graph == nil {
+		return a.exact.SearchBatch(qs, k, m, f)
+	}
+	out := make([][]Hit, len(qs))
+	for i, q := range qs {
+		out[i] = a.graph.Search(q, k, m, f)
+	}
+	return out
+}
+
+// Scan calls fn with every item and its vector while the exact index
+// serves (see Exact.Scan) and reports true; once the graph serves it calls
+// nothing and reports false, and callers fall back to Vector.
+func (a *Auto) Scan(fn func(id string, vec []float32) bool) bool {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if a.graph != nil {
+		return false
+	}
+	a.exact.Scan(fn)
+	return true
+}

@@ -125,6 +125,10 @@ type Engine struct {
 	flushDone chan struct{}
 	closeOnce sync.Once
 	closeErr  error
+
+	// Catalogue sync with other replicas (see sync.go).
+	stopWatch context.CancelFunc
+	watchDone chan struct{}
 }
 
 // Option customises Open.
@@ -194,6 +198,11 @@ func Open(ctx context.Context, store driftrec.Store, enc driftrec.Encoder, cfg C
 		if err := e.startWriteBehind(ctx, time.Duration(cfg.ProfileFlush)); err != nil {
 			return nil, err
 		}
+	}
+	if w, ok := store.(driftrec.ItemWatcher); ok {
+		wctx, cancel := context.WithCancel(context.Background())
+		e.stopWatch, e.watchDone = cancel, make(chan struct{})
+		go e.watchCatalog(wctx, w)
 	}
 	if err := e.loadPopularity(ctx); err != nil {
 		return nil, err
@@ -300,6 +309,10 @@ func (e *Engine) countPopularity(ev *driftrec.Event, sign float64) {
 // store. It is safe to call more than once.
 func (e *Engine) Close() error {
 	e.closeOnce.Do(func() {
+		if e.stopWatch != nil {
+			e.stopWatch()
+			<-e.watchDone
+		}
 		if e.dirty != nil {
 			close(e.stopFlush)
 			<-e.flushDone

@@ -136,9 +136,9 @@ func (c *common) isPostgres() bool {
 }
 
 // openStore opens the configured store.
-func (c *common) openStore(ctx context.Context) (driftrec.Store, error) {
+func (c *common) openStore(ctx context.Context, log *slog.Logger) (driftrec.Store, error) {
 	if c.isPostgres() {
-		return openPostgres(ctx, c.store)
+		return openPostgres(ctx, c.store, log)
 	}
 	if c.store != "" && c.store != "bolt" {
 		return nil, fmt.Errorf("-store %q: want empty (embedded) or a postgres:// URL", c.store)
@@ -159,7 +159,7 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*engine.Engine, er
 	if err != nil {
 		return nil, err
 	}
-	st, err := c.openStore(ctx)
+	st, err := c.openStore(ctx, log)
 	if err != nil {
 		return nil, err
 	}

@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
-	"fmt"
+	"log/slog"
 
 	"github.com/driftrec/driftrec"
 	"github.com/driftrec/driftrec/bolt"
+	"github.com/driftrec/driftrec/postgres"
 )
 
 func openBolt(path string) (driftrec.Store, error) {
@@ -16,6 +17,10 @@ func openBolt(path string) (driftrec.Store, error) {
 	return s, nil
 }
 
-func openPostgres(ctx context.Context, dsn string) (driftrec.Store, error) {
-	return nil, fmt.Errorf("the PostgreSQL store is not built yet")
+func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (driftrec.Store, error) {
+	s, err := postgres.Open(ctx, dsn, postgres.WithLogger(log))
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }

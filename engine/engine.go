@@ -210,6 +210,28 @@ func Open(ctx context.Context, store driftrec.Store, enc driftrec.Encoder, cfg C
 	return e, nil
 }
 
+// batchAdder is implemented by indexes that insert many items faster
+// together (HNSW builds with several goroutines).
+type batchAdder interface {
+	AddBatch(ctx context.Context, entries []index.Entry) error
+}
+
+// addToIndex inserts entries into the index, in one batch when it can.
+func (e *Engine) addToIndex(ctx context.Context, entries []index.Entry) error {
+	if ba, ok := e.idx.(batchAdder); ok && len(entries) > 1 {
+		if err := ba.AddBatch(ctx, entries); err != nil {
+			return fmt.Errorf("engine: index items: %w", err)
+		}
+		return nil
+	}
+	for _, en := range entries {
+		if err := e.idx.Add(en.ID, en.Vector, en.Categories); err != nil {
+			return fmt.Errorf("engine: index item %q: %w", en.ID, err)
+		}
+	}
+	return nil
+}
+
 // encoderFamily is the part of an encoder ID before fitted statistics, so
 // the state of "lexical/v1/d1024/idf:…" is found again after a refit.
 func encoderFamily(enc driftrec.Encoder) string {
@@ -251,6 +273,7 @@ func (e *Engine) Ready(ctx context.Context) error {
 
 func (e *Engine) loadCatalog(ctx context.Context) error {
 	var stale []driftrec.EmbeddedItem
+	var fresh []index.Entry
 	id := e.enc.ID()
 	err := e.store.ScanItems(ctx, func(it driftrec.EmbeddedItem) error {
 		e.cat.put(&it.Item)
@@ -258,10 +281,14 @@ func (e *Engine) loadCatalog(ctx context.Context) error {
 			stale = append(stale, it)
 			return nil
 		}
-		return e.idx.Add(it.ID, it.Vector, it.Categories)
+		fresh = append(fresh, index.Entry{ID: it.ID, Vector: it.Vector, Categories: it.Categories})
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("engine: load catalogue: %w", err)
+	}
+	if err := e.addToIndex(ctx, fresh); err != nil {
+		return err
 	}
 	if len(stale) > 0 {
 		e.log.Info("re-embedding items made by another encoder", "items", len(stale), "encoder", id)

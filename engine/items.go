@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/driftrec/driftrec"
+	"github.com/driftrec/driftrec/index"
 )
 
 // embedBatch is the number of texts sent to the encoder at once.
@@ -96,10 +97,14 @@ func (e *Engine) embedAndStore(ctx context.Context, items []driftrec.Item) error
 	if err := e.store.PutItems(ctx, out); err != nil {
 		return fmt.Errorf("engine: store items: %w", err)
 	}
+	entries := make([]index.Entry, len(out))
 	for i := range out {
-		if err := e.idx.Add(out[i].ID, out[i].Vector, out[i].Categories); err != nil {
-			return fmt.Errorf("engine: index item %q: %w", out[i].ID, err)
-		}
+		entries[i] = index.Entry{ID: out[i].ID, Vector: out[i].Vector, Categories: out[i].Categories}
+	}
+	if err := e.addToIndex(ctx, entries); err != nil {
+		return err
+	}
+	for i := range out {
 		e.cat.put(&out[i].Item)
 	}
 	return nil

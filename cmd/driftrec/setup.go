@@ -14,6 +14,7 @@ import (
 
 	"github.com/driftrec/driftrec"
 	"github.com/driftrec/driftrec/engine"
+	"github.com/driftrec/driftrec/index"
 )
 
 // common holds the flags every command that opens the engine shares.
@@ -26,6 +27,10 @@ type common struct {
 	logLevel   string
 	quiet      bool
 	remote     remoteFlags
+
+	indexKind    string
+	annThreshold int
+	annStorage   string
 
 	// Model overrides; negative or empty means "from the config file".
 	alpha        float64
@@ -57,6 +62,9 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.models, "models", defaultModels(), "folder of pretrained model files (see scripts/fetch-models.sh)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress bars (for scripts)")
+	fs.StringVar(&c.indexKind, "index", "auto", "item index: auto (exact scan, switching to HNSW above -ann-threshold items), exact, or hnsw")
+	fs.IntVar(&c.annThreshold, "ann-threshold", index.DefaultAutoThreshold, "catalogue size at which -index auto switches to HNSW")
+	fs.StringVar(&c.annStorage, "ann-storage", "float32", "HNSW vector storage: float32, float16 or int8 (re-ranked in float32)")
 	fs.Float64Var(&c.alpha, "alpha", -1, "default fusion weight α of the current session (0..1; -1 keeps the configured value)")
 	fs.IntVar(&c.maxInterests, "max-interests", 0, "long-term interests per user (0 keeps the configured value)")
 	fs.StringVar(&c.halfLife, "half-life", "", "half-life of long-term interests, e.g. 720h or 30d (empty keeps the configured value)")
@@ -131,6 +139,26 @@ func (c *common) logger(w io.Writer) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl})), nil
 }
 
+// openIndex builds the configured item index.
+func (c *common) openIndex(log *slog.Logger) (index.Index, error) {
+	storage, err := index.ParseStorage(c.annStorage)
+	if err != nil {
+		return nil, fmt.Errorf("-ann-storage: %w", err)
+	}
+	cfg := index.Config{AutoThreshold: c.annThreshold, HNSW: index.HNSWConfig{Storage: storage}, Logger: log}
+	switch c.indexKind {
+	case "auto", "":
+		cfg.Kind = index.KindAuto
+	case "exact":
+		cfg.Kind = index.KindExact
+	case "hnsw":
+		cfg.Kind = index.KindHNSW
+	default:
+		return nil, fmt.Errorf("-index %q: want auto, exact or hnsw", c.indexKind)
+	}
+	return index.New(cfg)
+}
+
 func (c *common) isPostgres() bool {
 	return strings.HasPrefix(c.store, "postgres://") || strings.HasPrefix(c.store, "postgresql://")
 }
@@ -168,7 +196,12 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*engine.Engine, er
 		// updates, so profiles are written with every commit.
 		cfg.ProfileFlush = 0
 	}
-	eng, err := engine.Open(ctx, st, enc, cfg, engine.WithLogger(log))
+	idx, err := c.openIndex(log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	eng, err := engine.Open(ctx, st, enc, cfg, engine.WithLogger(log), engine.WithIndex(idx))
 	if err != nil {
 		st.Close()
 		return nil, err

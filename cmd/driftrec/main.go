@@ -44,6 +44,7 @@ func commands() []command {
 		{"recommend", "print recommendations for a user from the store", runRecommend},
 		{"embed", "print the vector of a text with the configured encoder", runEmbed},
 		{"reindex", "re-embed the catalogue and rebuild profiles after a model change", runReindex},
+		{"bench", "load-test a server on this machine (ingestion, latency, memory)", runBench},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -44,6 +44,7 @@ func commands() []command {
 		{"recommend", "print recommendations for a user from the store", runRecommend},
 		{"embed", "print the vector of a text with the configured encoder", runEmbed},
 		{"reindex", "re-embed the catalogue and rebuild profiles after a model change", runReindex},
+		{"eval", "evaluate recommenders offline on MovieLens or an event log", runEval},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -81,6 +81,10 @@ type Store struct {
 	channel string // LISTEN/NOTIFY channel for item changes
 	logger  *slog.Logger
 	closed  atomic.Bool
+
+	// done ends with Close, and with it every WatchItems.
+	done      context.Context
+	closeDone context.CancelFunc
 }
 
 var (
@@ -105,25 +109,30 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	s := &Store{logger: slog.New(slog.DiscardHandler)}
+	s.done, s.closeDone = context.WithCancel(context.Background())
 	for _, o := range opts {
 		o(s)
 	}
 	s.pool, err = pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
+		s.closeDone()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	schema, err := migrate(ctx, s.pool)
 	if err != nil {
 		s.pool.Close()
+		s.closeDone()
 		return nil, fmt.Errorf("postgres: migrate: %w", unavailable(err))
 	}
 	s.channel = channelName(schema)
 	return s, nil
 }
 
-// Close closes the connections. Later calls fail.
+// Close ends every WatchItems and closes the connections. Later calls
+// fail.
 func (s *Store) Close() error {
 	if s.closed.CompareAndSwap(false, true) {
+		s.closeDone()
 		s.pool.Close()
 	}
 	return nil

@@ -103,6 +103,10 @@ func WithLogger(l *slog.Logger) Option {
 
 // Open connects to the database named by dsn (a postgres:// URL or
 // keyword=value pairs, with pgxpool's pool_* settings) and migrates it.
+// The pool keeps pgxpool's default of max(4, CPUs) connections; a replica
+// serving many concurrent writers wants pool_max_conns=16 or so, within the
+// server's max_connections across all replicas. Scans hold a connection
+// while they call fn.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {

@@ -7,8 +7,10 @@ import "context"
 // changes that the others make. A store that only one process can open has
 // nothing to report and does not implement it.
 type ItemWatcher interface {
-	// WatchItems blocks until ctx ends and then returns ctx.Err(). It calls
-	// fn, from one goroutine, with the IDs of items that any process
+	// WatchItems blocks until ctx ends and then returns ctx.Err(); it
+	// returns sooner, with an error, when it cannot start watching or the
+	// store is closed. It calls fn, from one goroutine, with the IDs of
+	// items that any process
 	// inserted, replaced or deleted; the caller reads each item again to
 	// learn which. A call with nil ids means that changes may have been
 	// missed, because the watch started, reconnected after losing its

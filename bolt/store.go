@@ -41,7 +41,10 @@
 //
 // Within the shared transaction each call reads its users' profiles, which
 // includes what earlier calls of the same batch wrote, runs apply and
-// writes its events and profiles. A call whose apply fails, or whose
+// writes its events and profiles. apply therefore runs on the committer
+// goroutine while the write transaction is open: it should be the profile
+// update only (encode texts before calling IngestEvents), or it delays
+// every writer. Stats reports how many calls each commit carried. A call whose apply fails, or whose
 // context ends before it writes, drops out alone. If the transaction fails
 // as a whole, each call is retried in a transaction of its own, calling
 // apply again with freshly loaded profiles, as driftrec.Store allows.

@@ -48,6 +48,7 @@ type Server struct {
 	reg     *prometheus.Registry
 	metrics *metrics
 	extra   []func(*http.ServeMux)
+	ext     extensions
 }
 
 // Option customises New.
@@ -101,6 +102,12 @@ func (s *Server) routes() {
 	s.handle("GET /v1/search", s.getSearch)
 	s.handle("POST /v1/embeddings", s.postEmbeddings)
 	s.handle("GET /v1/items/{id}/similar", s.getSimilar)
+	s.handle("GET /v1/users/{user}/map", s.getUserMap)
+	s.handle("GET /v1/users/{user}/summary", s.getUserSummary)
+	s.handle("GET /v1/users/{user}/recommendations/phrased", s.getPhrasedRecommendations)
+	s.handle("POST /v1/expand", s.postExpand)
+	s.handle("GET /v1/eval/report", s.getEvalReport)
+	s.handle("GET /v1/eval/files/{name}", s.getEvalFile)
 	s.handle("GET /healthz", s.healthz)
 	s.handle("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))

@@ -12,8 +12,8 @@ import (
 // IngestEvents appends events and stores the profiles apply returns, as
 // driftrec.Store requires. apply runs under the store's write lock, once per
 // call, with clones of the stored profiles; the store keeps clones of what
-// it returns and sets their Version (and that of the returned profiles) to
-// one above the stored version.
+// it returns (unless AdoptProfiles) and sets their Version (and that of the
+// returned profiles) to one above the stored version.
 func (s *Store) IngestEvents(ctx context.Context, events []driftrec.Event, apply func(map[string]*driftrec.Profile) (map[string]*driftrec.Profile, error)) error {
 	if len(events) == 0 {
 		return nil
@@ -45,7 +45,10 @@ func (s *Store) IngestEvents(ctx context.Context, events []driftrec.Event, apply
 	for _, u := range slices.Sorted(maps.Keys(out)) {
 		p := out[u]
 		p.Version = s.version(u) + 1
-		s.profiles[u] = p.Clone()
+		if !s.adopt {
+			p = p.Clone()
+		}
+		s.profiles[u] = p
 	}
 	for i := range events {
 		s.seq++

@@ -15,6 +15,11 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) driftrec.Store { return inmem.New() })
 }
 
+func TestStoreAdoptingProfiles(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) driftrec.Store { return inmem.New(inmem.AdoptProfiles()) },
+		storetest.AdoptsProfiles())
+}
+
 // busyProfile is a profile of the size the interest model keeps for an
 // active user: 8 interests of 512 dimensions with exemplars, short-term and
 // negative state and 20 recent events, all with vectors.
@@ -50,34 +55,40 @@ func busyProfile(user string) *driftrec.Profile {
 }
 
 // BenchmarkIngest measures one IngestEvents call with one event for a user
-// with a busy profile, and with an empty one, where the two profile clones
-// cost nothing: the difference is the price of the copies.
+// with an empty profile, where the clones cost nothing, and for one with a
+// busy profile (about 150 KB of vectors), with and without AdoptProfiles:
+// the differences are the price of the copies.
 func BenchmarkIngest(b *testing.B) {
 	for _, busy := range []bool{false, true} {
-		b.Run(fmt.Sprintf("busy=%v", busy), func(b *testing.B) {
-			s := inmem.New()
-			ctx := b.Context()
-			p := &driftrec.Profile{User: "u"}
-			if busy {
-				p = busyProfile("u")
-			}
-			if err := s.PutProfiles(ctx, []*driftrec.Profile{p}); err != nil {
-				b.Fatal(err)
-			}
-			events := []driftrec.Event{{User: "u", Type: driftrec.EventView, Item: "x"}}
-			apply := func(cur map[string]*driftrec.Profile) (map[string]*driftrec.Profile, error) {
-				q := cur["u"]
-				q.Events++
-				return cur, nil
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := s.IngestEvents(ctx, events, apply); err != nil {
+		for _, adopt := range []bool{false, true} {
+			b.Run(fmt.Sprintf("busy=%v/adopt=%v", busy, adopt), func(b *testing.B) {
+				var opts []inmem.Option
+				if adopt {
+					opts = append(opts, inmem.AdoptProfiles())
+				}
+				s := inmem.New(opts...)
+				ctx := b.Context()
+				p := &driftrec.Profile{User: "u"}
+				if busy {
+					p = busyProfile("u")
+				}
+				if err := s.PutProfiles(ctx, []*driftrec.Profile{p}); err != nil {
 					b.Fatal(err)
 				}
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-		})
+				events := []driftrec.Event{{User: "u", Type: driftrec.EventView, Item: "x"}}
+				apply := func(cur map[string]*driftrec.Profile) (map[string]*driftrec.Profile, error) {
+					cur["u"].Events++
+					return cur, nil
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := s.IngestEvents(ctx, events, apply); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			})
+		}
 	}
 }
 

@@ -81,6 +81,10 @@ type Store struct {
 	channel string // LISTEN/NOTIFY channel for item changes
 	logger  *slog.Logger
 	closed  atomic.Bool
+
+	// done ends with Close, and with it every WatchItems.
+	done      context.Context
+	closeDone context.CancelFunc
 }
 
 var (
@@ -99,31 +103,40 @@ func WithLogger(l *slog.Logger) Option {
 
 // Open connects to the database named by dsn (a postgres:// URL or
 // keyword=value pairs, with pgxpool's pool_* settings) and migrates it.
+// The pool keeps pgxpool's default of max(4, CPUs) connections; a replica
+// serving many concurrent writers wants pool_max_conns=16 or so, within the
+// server's max_connections across all replicas. Scans hold a connection
+// while they call fn.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	s := &Store{logger: slog.New(slog.DiscardHandler)}
+	s.done, s.closeDone = context.WithCancel(context.Background())
 	for _, o := range opts {
 		o(s)
 	}
 	s.pool, err = pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
+		s.closeDone()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	schema, err := migrate(ctx, s.pool)
 	if err != nil {
 		s.pool.Close()
+		s.closeDone()
 		return nil, fmt.Errorf("postgres: migrate: %w", unavailable(err))
 	}
 	s.channel = channelName(schema)
 	return s, nil
 }
 
-// Close closes the connections. Later calls fail.
+// Close ends every WatchItems and closes the connections. Later calls
+// fail.
 func (s *Store) Close() error {
 	if s.closed.CompareAndSwap(false, true) {
+		s.closeDone()
 		s.pool.Close()
 	}
 	return nil

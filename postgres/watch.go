@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/driftrec/driftrec"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -70,11 +71,23 @@ func parseNotice(payload string) []string {
 // notice. When the connection fails, it reconnects with backoff (100 ms
 // doubling to 10 s, logged) and calls fn(nil) again, because notices sent
 // while it was away are lost. Only a failure of the first connection is
-// returned, so that a misconfiguration surfaces at once.
+// returned, so that a misconfiguration surfaces at once. Close ends the
+// watch too, with an EUNAVAILABLE error.
 func (s *Store) WatchItems(ctx context.Context, fn func(ids []string)) error {
 	if err := s.ready(ctx); err != nil {
 		return err
 	}
+	err := s.watch(ctx, fn)
+	if ctx.Err() == nil && s.closed.Load() {
+		return driftrec.Errorf(driftrec.EUNAVAILABLE, "postgres: the store was closed")
+	}
+	return err
+}
+
+func (s *Store) watch(parent context.Context, fn func(ids []string)) error {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	defer context.AfterFunc(s.done, cancel)()
 	cfg := s.pool.Config().ConnConfig.Copy()
 	// Named so that an operator (and the tests) can find it in
 	// pg_stat_activity.

@@ -187,3 +187,20 @@ func TestWatchItemsSchemasApart(t *testing.T) {
 		t.Fatalf("watch of schema a got %q, want only [mine]", ids)
 	}
 }
+
+func TestWatchItemsEndsWithClose(t *testing.T) {
+	s, _ := openSchema(t)
+	w := startWatch(t, s)
+	if ids := w.next(t); ids != nil {
+		t.Fatalf("first call = %q", ids)
+	}
+	s.Close()
+	select {
+	case <-w.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("WatchItems still runs 30s after Close")
+	}
+	if driftrec.ErrorCode(w.err) != driftrec.EUNAVAILABLE {
+		t.Fatalf("WatchItems returned %v after Close, want EUNAVAILABLE", w.err)
+	}
+}

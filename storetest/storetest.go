@@ -32,8 +32,9 @@ import (
 type Option func(*config)
 
 type config struct {
-	reopen        func(t *testing.T, s driftrec.Store) driftrec.Store
-	timePrecision time.Duration
+	reopen         func(t *testing.T, s driftrec.Store) driftrec.Store
+	timePrecision  time.Duration
+	adoptsProfiles bool
 }
 
 // Reopen tells the suite how to close a durable store and open it again on
@@ -48,6 +49,13 @@ func Reopen(fn func(t *testing.T, s driftrec.Store) driftrec.Store) Option {
 // are stored in their binary encoding and must always keep nanoseconds.
 func TimePrecision(d time.Duration) Option {
 	return func(c *config) { c.timePrecision = d }
+}
+
+// AdoptsProfiles declares that the store keeps the very profiles apply
+// returns (inmem.AdoptProfiles), so that the suite does not check that
+// changing them afterwards leaves the store alone.
+func AdoptsProfiles() Option {
+	return func(c *config) { c.adoptsProfiles = true }
 }
 
 // suite is the state shared by the tests of one Run.

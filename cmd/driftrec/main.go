@@ -45,6 +45,7 @@ func commands() []command {
 		{"embed", "print the vector of a text with the configured encoder", runEmbed},
 		{"reindex", "re-embed the catalogue and rebuild profiles after a model change", runReindex},
 		{"bench", "load-test a server on this machine (ingestion, latency, memory)", runBench},
+		{"eval", "evaluate recommenders offline on MovieLens or an event log", runEval},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -1,0 +1,15 @@
+//go:build unix
+
+package eval
+
+import "syscall"
+
+// cpuSeconds is the process's user + system CPU time: on a shared,
+// loaded machine wall time alone says little.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
+}

@@ -179,6 +179,17 @@ func (s *Store) count(r *ingestRequest) {
 // which aborts the transaction.
 func (s *Store) ingestTx(tx *bbolt.Tx, r *ingestRequest) error {
 	r.err = nil
+	if r.apply != nil {
+		if err := s.applyTx(tx, r); err != nil || r.err != nil {
+			return err
+		}
+	}
+	return s.appendTx(tx, r)
+}
+
+// applyTx loads the request's profiles, runs apply and stores what it
+// returns.
+func (s *Store) applyTx(tx *bbolt.Tx, r *ingestRequest) error {
 	profiles := tx.Bucket(bucketProfiles)
 	current := make(map[string]*driftrec.Profile, len(r.users))
 	versions := make(map[string]uint64, len(r.users))
@@ -216,6 +227,11 @@ func (s *Store) ingestTx(tx *bbolt.Tx, r *ingestRequest) error {
 			return fmt.Errorf("bolt: put profile of user %q: %w", u, err)
 		}
 	}
+	return nil
+}
+
+// appendTx appends the request's events and registers its users.
+func (s *Store) appendTx(tx *bbolt.Tx, r *ingestRequest) error {
 	events := tx.Bucket(bucketEvents)
 	if cap(r.seqs) < len(r.events) {
 		r.seqs = make([]uint64, len(r.events))
@@ -257,4 +273,12 @@ func eventPrefix(user string) []byte {
 	k := make([]byte, len(user)+1)
 	copy(k, user)
 	return k
+}
+
+// AppendEvents appends events durably, in order, without reading or
+// writing any profile: for an engine that keeps profiles in memory and
+// writes them on its own schedule. It shares the group commit of
+// IngestEvents.
+func (s *Store) AppendEvents(ctx context.Context, events []driftrec.Event) error {
+	return s.IngestEvents(ctx, events, nil)
 }

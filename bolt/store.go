@@ -105,6 +105,13 @@ type Options struct {
 	// MaxBatchEvents bounds the events that one group commit takes from
 	// the queue (a single larger call still commits whole). Default 10000.
 	MaxBatchEvents int
+	// NoSync skips the fdatasync at each commit. Committed data is then in
+	// the operating system's cache when a call returns: it survives the
+	// process being killed (SIGKILL, a crash, an OOM kill) but not a power
+	// loss or a kernel crash. Use it where the disk's sync latency, not
+	// CPU, bounds ingestion and that trade-off is acceptable; the default
+	// syncs.
+	NoSync bool
 }
 
 // Store is a driftrec.Store in a bbolt file.
@@ -170,6 +177,7 @@ func Open(path string, opts *Options) (*Store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
+	db.NoSync = o.NoSync
 	if err := initLayout(db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)

@@ -372,7 +372,7 @@ func (e *Engine) startWriteBehind(ctx context.Context, interval time.Duration) e
 	if err := e.store.PutMeta(ctx, metaCleanShutdown, []byte("0")); err != nil {
 		return fmt.Errorf("engine: record start: %w", err)
 	}
-	e.dirty = &profileCache{m: map[string]*driftrec.Profile{}}
+	e.dirty = &profileCache{m: map[string]*cachedProfile{}}
 	e.locks = newUserLocks()
 	e.stopFlush = make(chan struct{})
 	e.flushDone = make(chan struct{})

@@ -62,24 +62,41 @@ func (l *userLocks) lock(users []string) func() {
 	}
 }
 
-// profileCache holds profiles newer than the store's copy.
+// profileCache holds profiles newer than the store's copy. The contents of
+// a cached profile are read and written only under its user's stripe lock
+// (userLocks); the map itself under mu. gen counts changes, so that a flush
+// can tell whether a profile changed while it was being written.
 type profileCache struct {
 	mu sync.Mutex
-	m  map[string]*driftrec.Profile
+	m  map[string]*cachedProfile
+}
+
+type cachedProfile struct {
+	p   *driftrec.Profile
+	gen uint64
 }
 
 func (c *profileCache) get(user string) (*driftrec.Profile, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	p, ok := c.m[user]
-	return p, ok
+	cp, ok := c.m[user]
+	if !ok {
+		return nil, false
+	}
+	return cp.p, true
 }
 
+// put records new or changed profiles.
 func (c *profileCache) put(ps map[string]*driftrec.Profile) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for u, p := range ps {
-		c.m[u] = p
+		if cp, ok := c.m[u]; ok {
+			cp.p = p
+			cp.gen++
+		} else {
+			c.m[u] = &cachedProfile{p: p, gen: 1}
+		}
 	}
 }
 
@@ -89,13 +106,27 @@ func (c *profileCache) remove(user string) {
 	c.mu.Unlock()
 }
 
-// take removes and returns every dirty profile.
-func (c *profileCache) take() map[string]*driftrec.Profile {
+// dirtyUsers lists the cached users with their change counts.
+func (c *profileCache) dirtyUsers() map[string]uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := c.m
-	c.m = make(map[string]*driftrec.Profile, len(out))
+	out := make(map[string]uint64, len(c.m))
+	for u, cp := range c.m {
+		out[u] = cp.gen
+	}
 	return out
+}
+
+// clean drops the profiles that have not changed since gens was taken:
+// the store's copy is now current.
+func (c *profileCache) clean(gens map[string]uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for u, g := range gens {
+		if cp, ok := c.m[u]; ok && cp.gen == g {
+			delete(c.m, u)
+		}
+	}
 }
 
 func (c *profileCache) len() int {
@@ -104,13 +135,37 @@ func (c *profileCache) len() int {
 	return len(c.m)
 }
 
+// eventAppender is implemented by stores that can append events without
+// touching profiles (bolt).
+type eventAppender interface {
+	AppendEvents(ctx context.Context, events []driftrec.Event) error
+}
+
+// loadStored returns the store's profile of user, or a new one.
+func (e *Engine) loadStored(ctx context.Context, user string) (*driftrec.Profile, error) {
+	p, err := e.store.Profile(ctx, user)
+	switch {
+	case err == nil:
+		return p, nil
+	case driftrec.ErrorCode(err) == driftrec.ENOTFOUND:
+		return interest.NewProfile(user, e.enc.ID()), nil
+	}
+	return nil, fmt.Errorf("engine: load profile: %w", err)
+}
+
 // loadProfile returns the user's current profile: the unflushed one if
 // any, else the store's; nil, nil when the user has none. The caller may
 // modify the result.
 func (e *Engine) loadProfile(ctx context.Context, user string) (*driftrec.Profile, error) {
 	if e.dirty != nil {
-		if p, ok := e.dirty.get(user); ok {
-			return p.Clone(), nil
+		unlock := e.locks.lock([]string{user})
+		p, ok := e.dirty.get(user)
+		if ok {
+			p = p.Clone()
+		}
+		unlock()
+		if ok {
+			return p, nil
 		}
 	}
 	p, err := e.store.Profile(ctx, user)
@@ -132,10 +187,35 @@ func (e *Engine) ingestWriteBehind(ctx context.Context, evs [][]float32, events 
 	}
 	unlock := e.locks.lock(users)
 	defer unlock()
+	encID := e.enc.ID()
+	if ap, ok := e.store.(eventAppender); ok {
+		// Log first; then, still holding the users' locks, bring their
+		// in-memory profiles up to date. A crash in between loses nothing:
+		// recovery replays the events the stored profiles lack.
+		if err := ap.AppendEvents(ctx, events); err != nil {
+			return err
+		}
+		work := make(map[string]*driftrec.Profile, len(users))
+		for i := range events {
+			u := events[i].User
+			p := work[u]
+			if p == nil {
+				if d, ok := e.dirty.get(u); ok {
+					p = d // owned by the cache; only this goroutine holds u's lock
+				} else if p, err = e.loadStored(ctx, u); err != nil {
+					return err
+				}
+				work[u] = p
+			}
+			p.Encoder = encID
+			e.model.Apply(p, &events[i], evs[i])
+		}
+		e.dirty.put(work)
+		return nil
+	}
 	// The store is asked to keep no profiles: apply only computes them, so
 	// that it stays repeatable, and the cache is updated after the commit.
 	var work map[string]*driftrec.Profile
-	encID := e.enc.ID()
 	err = e.store.IngestEvents(ctx, events, func(cur map[string]*driftrec.Profile) (map[string]*driftrec.Profile, error) {
 		work = make(map[string]*driftrec.Profile, len(users))
 		for i := range events {
@@ -180,33 +260,32 @@ func (e *Engine) flushLoop(interval time.Duration) {
 	}
 }
 
-// flush writes every dirty profile to the store. A profile that changes
-// while it is written stays dirty (its newer copy is put back).
+// flush writes every dirty profile to the store. Each is copied under its
+// user's lock, so ingestion only waits for the copy, never for the write;
+// a profile that changes while the copies are written stays dirty.
 func (e *Engine) flush(ctx context.Context) error {
 	if e.dirty == nil {
 		return nil
 	}
 	e.flushMu.Lock()
 	defer e.flushMu.Unlock()
-	batch := e.dirty.take()
-	if len(batch) == 0 {
+	gens := e.dirty.dirtyUsers()
+	if len(gens) == 0 {
 		return nil
 	}
-	ps := make([]*driftrec.Profile, 0, len(batch))
-	for _, p := range batch {
-		ps = append(ps, p)
+	ps := make([]*driftrec.Profile, 0, len(gens))
+	for u := range gens {
+		unlock := e.locks.lock([]string{u})
+		p, ok := e.dirty.get(u)
+		if ok {
+			ps = append(ps, p.Clone())
+		}
+		unlock()
 	}
 	if err := e.store.PutProfiles(ctx, ps); err != nil {
-		// Put them back unless a newer copy arrived meanwhile.
-		e.dirty.mu.Lock()
-		for u, p := range batch {
-			if _, newer := e.dirty.m[u]; !newer {
-				e.dirty.m[u] = p
-			}
-		}
-		e.dirty.mu.Unlock()
 		return fmt.Errorf("engine: flush %d profiles: %w", len(ps), err)
 	}
+	e.dirty.clean(gens)
 	return nil
 }
 

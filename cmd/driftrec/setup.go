@@ -28,6 +28,7 @@ type common struct {
 	quiet      bool
 	remote     remoteFlags
 
+	durability   string
 	indexKind    string
 	annThreshold int
 	annStorage   string
@@ -62,6 +63,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.models, "models", defaultModels(), "folder of pretrained model files (see scripts/fetch-models.sh)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress bars (for scripts)")
+	fs.StringVar(&c.durability, "durability", "fsync", "embedded store: fsync (an acknowledged event survives power loss) or process (it survives the process being killed, not power loss; no fsync per commit)")
 	fs.StringVar(&c.indexKind, "index", "auto", "item index: auto (exact scan, switching to HNSW above -ann-threshold items), exact, or hnsw")
 	fs.IntVar(&c.annThreshold, "ann-threshold", index.DefaultAutoThreshold, "catalogue size at which -index auto switches to HNSW")
 	fs.StringVar(&c.annStorage, "ann-storage", "float32", "HNSW vector storage: float32, float16 or int8 (re-ranked in float32)")
@@ -174,7 +176,15 @@ func (c *common) openStore(ctx context.Context, log *slog.Logger) (driftrec.Stor
 	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	return openBolt(filepath.Join(c.dataDir, "driftrec.db"))
+	var noSync bool
+	switch c.durability {
+	case "fsync", "":
+	case "process":
+		noSync = true
+	default:
+		return nil, fmt.Errorf("-durability %q: want fsync or process", c.durability)
+	}
+	return openBolt(filepath.Join(c.dataDir, "driftrec.db"), noSync)
 }
 
 // open opens store, encoder and engine.

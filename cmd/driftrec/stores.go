@@ -9,8 +9,8 @@ import (
 	"github.com/driftrec/driftrec/postgres"
 )
 
-func openBolt(path string) (driftrec.Store, error) {
-	s, err := bolt.Open(path, nil)
+func openBolt(path string, noSync bool) (driftrec.Store, error) {
+	s, err := bolt.Open(path, &bolt.Options{NoSync: noSync})
 	if err != nil {
 		return nil, err
 	}

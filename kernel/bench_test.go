@@ -88,6 +88,10 @@ func BenchmarkVector(b *testing.B) {
 			{"DotF16", 6 * n, func() { sink += DotF16(x, h) }},
 			{"EncodeF16", 4 * n, func() { EncodeF16(h, y) }},
 			{"DecodeF16", 2 * n, func() { DecodeF16(x, h) }},
+			// The portable code, for the speed-up of the assembly.
+			{"Dot-portable", 8 * n, func() { sink += dotGeneric(x, y) }},
+			{"DotInt8-portable", 2 * n, func() { sink += float32(dotInt8Generic(i8a, i8b)) }},
+			{"DotF16-portable", 6 * n, func() { sink += dotF16Generic(x, h) }},
 		}
 		for _, c := range cases {
 			b.Run(fmt.Sprintf("%s/n=%d", c.name, n), func(b *testing.B) {

@@ -6,13 +6,16 @@
 //
 // # Why hand-written SIMD
 //
-// Go has no SIMD intrinsics and its compiler does not vectorise loops, so
-// the portable code runs one float at a time. An encoder forward pass is
-// almost entirely matrix products and the index scan is almost entirely
-// dot products; at one lane per cycle both would be an order of magnitude
-// slower than the hardware allows. No pure-Go library offers fast GEMM,
-// and cgo to a BLAS would give up the single static binary. So on amd64
-// the hot loops are assembly, generated with avo from
+// Go's compiler does not vectorise loops, and its SIMD intrinsics
+// (simd/archsimd, Go 1.26) exist only in builds with GOEXPERIMENT=simd,
+// outside the compatibility promise, which a library cannot demand of the
+// programs that import it. So portable Go runs one float at a time. An
+// encoder forward pass is almost entirely matrix products and the index
+// scan almost entirely dot products; at one lane per cycle both would be
+// an order of magnitude slower than the hardware allows. Gonum's pure-Go
+// GEMM is built on an axpy loop without register tiling, far from BLAS
+// speed, and cgo to a BLAS would give up the single static binary. So on
+// amd64 the hot loops are assembly, generated with avo from
 // internal/asmgen (run `go generate ./kernel`); the generated
 // kernel_amd64.s and stubs_amd64.go are committed.
 //

@@ -234,21 +234,37 @@ TEXT ·dotF16AVX2(SB), NOSPLIT, $0-52
 	ANDQ   $-16, DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
 
-dotf16_loop:
+dotf16_block:
+	CMPQ        DX, $0x00000020
+	JL          dotf16_single
+	VCVTPH2PS   (CX), Y4
+	VFMADD231PS (AX), Y4, Y0
+	VCVTPH2PS   16(CX), Y4
+	VFMADD231PS 32(AX), Y4, Y1
+	VCVTPH2PS   32(CX), Y4
+	VFMADD231PS 64(AX), Y4, Y2
+	VCVTPH2PS   48(CX), Y4
+	VFMADD231PS 96(AX), Y4, Y3
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000040, CX
+	SUBQ        $0x00000020, DX
+	JMP         dotf16_block
+
+dotf16_single:
 	TESTQ       DX, DX
 	JZ          dotf16_reduce
-	VCVTPH2PS   (CX), Y2
-	VFMADD231PS (AX), Y2, Y0
-	VCVTPH2PS   16(CX), Y2
-	VFMADD231PS 32(AX), Y2, Y1
-	ADDQ        $0x00000040, AX
-	ADDQ        $0x00000020, CX
-	SUBQ        $0x00000010, DX
-	JMP         dotf16_loop
+	VCVTPH2PS   (CX), Y4
+	VFMADD231PS (AX), Y4, Y0
+	VCVTPH2PS   16(CX), Y4
+	VFMADD231PS 32(AX), Y4, Y1
 
 dotf16_reduce:
 	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VHADDPS      X0, X0, X0
@@ -265,7 +281,23 @@ TEXT ·decodeF16AVX2(SB), NOSPLIT, $0-48
 	MOVQ dst_len+8(FP), DX
 	ANDQ $-8, DX
 
-decodef16_loop:
+decodef16_block:
+	CMPQ      DX, $0x00000020
+	JL        decodef16_single
+	VCVTPH2PS (CX), Y0
+	VMOVUPS   Y0, (AX)
+	VCVTPH2PS 16(CX), Y0
+	VMOVUPS   Y0, 32(AX)
+	VCVTPH2PS 32(CX), Y0
+	VMOVUPS   Y0, 64(AX)
+	VCVTPH2PS 48(CX), Y0
+	VMOVUPS   Y0, 96(AX)
+	ADDQ      $0x00000040, CX
+	ADDQ      $0x00000080, AX
+	SUBQ      $0x00000020, DX
+	JMP       decodef16_block
+
+decodef16_single:
 	TESTQ     DX, DX
 	JZ        decodef16_done
 	VCVTPH2PS (CX), Y0
@@ -273,7 +305,7 @@ decodef16_loop:
 	ADDQ      $0x00000010, CX
 	ADDQ      $0x00000020, AX
 	SUBQ      $0x00000008, DX
-	JMP       decodef16_loop
+	JMP       decodef16_single
 
 decodef16_done:
 	VZEROUPPER

@@ -10,6 +10,13 @@ import (
 	"github.com/driftrec/driftrec/index"
 )
 
+// ItemEncoder is implemented by encoders whose item vectors depend on more
+// than the item's text (collab.Encoder adds vectors learned from the event
+// log, by item ID). texts are the items' texts as Encode would get them.
+type ItemEncoder interface {
+	EncodeItems(ctx context.Context, items []driftrec.Item, texts []string) ([][]float32, error)
+}
+
 // embedBatch is the number of texts sent to the encoder at once.
 const embedBatch = 256
 
@@ -83,10 +90,18 @@ func (e *Engine) embedAndStore(ctx context.Context, items []driftrec.Item) error
 	for start := 0; start < len(need); start += embedBatch {
 		part := need[start:min(start+embedBatch, len(need))]
 		texts := make([]string, len(part))
+		batch := make([]driftrec.Item, len(part))
 		for j, i := range part {
 			texts[j] = e.embedText(&items[i])
+			batch[j] = items[i]
 		}
-		vecs, err := e.enc.Encode(ctx, texts)
+		var vecs [][]float32
+		var err error
+		if ie, ok := e.enc.(ItemEncoder); ok {
+			vecs, err = ie.EncodeItems(ctx, batch, texts)
+		} else {
+			vecs, err = e.enc.Encode(ctx, texts)
+		}
 		if err != nil {
 			return fmt.Errorf("engine: embed items: %w", err)
 		}

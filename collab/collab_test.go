@@ -1,0 +1,181 @@
+package collab
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/driftrec/driftrec"
+	"github.com/driftrec/driftrec/encoder/lexical"
+)
+
+// blocks makes sequences where items of the same block co-occur: users
+// consume items from one block at a time.
+func blocks(nBlocks, perBlock, users int, seed uint64) [][]string {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	var seqs [][]string
+	for u := 0; u < users; u++ {
+		b := rng.IntN(nBlocks)
+		var s []string
+		for k := 0; k < 12; k++ {
+			if rng.IntN(6) == 0 {
+				b = rng.IntN(nBlocks) // the user moves on
+			}
+			s = append(s, fmt.Sprintf("b%d-i%d", b, rng.IntN(perBlock)))
+		}
+		seqs = append(seqs, s)
+	}
+	return seqs
+}
+
+func cos(a, b []float32) float64 {
+	var d, na, nb float64
+	for i := range a {
+		d += float64(a[i] * b[i])
+		na += float64(a[i] * a[i])
+		nb += float64(b[i] * b[i])
+	}
+	return d / math.Sqrt(na*nb)
+}
+
+func TestTrainSeparatesBlocks(t *testing.T) {
+	m, err := Train(blocks(5, 20, 400, 1), Options{Dim: 16, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Len() != 100 || m.Dim != 16 {
+		t.Fatalf("%d items × %d", m.Len(), m.Dim)
+	}
+	var same, diff float64
+	var ns, nd int
+	for i, a := range m.IDs {
+		for _, b := range m.IDs[i+1:] {
+			va, _ := m.Vector(a)
+			vb, _ := m.Vector(b)
+			if a[:2] == b[:2] {
+				same += cos(va, vb)
+				ns++
+			} else {
+				diff += cos(va, vb)
+				nd++
+			}
+		}
+	}
+	same, diff = same/float64(ns), diff/float64(nd)
+	if same < diff+0.3 {
+		t.Fatalf("items of a block should be alike: mean cosine %.3f within, %.3f across", same, diff)
+	}
+	// Deterministic for a seed.
+	m2, _ := Train(blocks(5, 20, 400, 1), Options{Dim: 16, Seed: 3})
+	for i := range m.Vectors {
+		if m.Vectors[i] != m2.Vectors[i] {
+			t.Fatal("training is not deterministic")
+		}
+	}
+}
+
+func TestAdapterAndEncoder(t *testing.T) {
+	seqs := blocks(4, 10, 300, 2)
+	m, err := Train(seqs, Options{Dim: 8, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	words := []string{"shoes running", "coffee mug", "camping tent", "bread bakery"}
+	text := lexical.New(lexical.Options{Dim: 64})
+	texts := map[string][]float32{}
+	var items []driftrec.Item
+	var itemTexts []string
+	for _, id := range m.IDs {
+		var b int
+		fmt.Sscanf(id, "b%d", &b)
+		txt := words[b] + " " + id
+		v, _ := text.Encode(context.Background(), []string{txt})
+		texts[id] = v[0]
+		items = append(items, driftrec.Item{ID: id, Text: txt})
+		itemTexts = append(itemTexts, txt)
+	}
+	if err := m.FitAdapter(text.ID(), texts, 0.1); err != nil {
+		t.Fatal(err)
+	}
+	enc, err := NewEncoder(text, m, 0.5, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vecs, err := enc.EncodeItems(context.Background(), items, itemTexts)
+	if err != nil || len(vecs[0]) != 72 || enc.Dim() != 72 {
+		t.Fatalf("%v %d", err, len(vecs[0]))
+	}
+	// A query about coffee lands nearer coffee items, through both parts.
+	q, _ := enc.Encode(context.Background(), []string{"coffee mug"})
+	var best string
+	bestSim := -2.0
+	for i, v := range vecs {
+		if s := cos(q[0], v); s > bestSim {
+			best, bestSim = items[i].ID, s
+		}
+	}
+	if best[:2] != "b1" {
+		t.Fatalf("query 'coffee mug' matched %s", best)
+	}
+	// The projection alone, without the text part, also points at block 1.
+	p := m.Project(texts[items[0].ID])
+	if len(p) != 8 {
+		t.Fatal("projection dims")
+	}
+	// An adapter fitted for another encoder is refused.
+	if _, err := NewEncoder(lexical.New(lexical.Options{Dim: 32}), m, 1, 1); err == nil {
+		t.Fatal("want error for a mismatched text encoder")
+	}
+}
+
+func TestSaveLoad(t *testing.T) {
+	m, err := Train(blocks(3, 5, 50, 4), Options{Dim: 4, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Adapter, m.TextDim, m.TextEncoder = make([]float32, 6*4), 6, "enc"
+	var buf bytes.Buffer
+	if err := m.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Len() != m.Len() || got.TextEncoder != "enc" || len(got.Adapter) != 24 {
+		t.Fatalf("round trip: %+v", got)
+	}
+	for _, id := range m.IDs {
+		a, _ := m.Vector(id)
+		b, _ := got.Vector(id)
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatal("vectors differ")
+			}
+		}
+	}
+	data := buf.Bytes()
+	for _, bad := range [][]byte{nil, data[:10], data[:len(data)-1], append([]byte("XXXX"), data[4:]...)} {
+		if _, err := Load(bytes.NewReader(bad)); err == nil {
+			t.Fatal("want error for a damaged file")
+		}
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	m, _ := Train(blocks(2, 4, 20, 5), Options{Dim: 2, Seed: 1})
+	var buf bytes.Buffer
+	m.Save(&buf)
+	f.Add(buf.Bytes()[:buf.Len()-sha256.Size])
+	f.Add([]byte("DRCF"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		// Seal the input with a valid checksum so that the fuzzer reaches
+		// the decoder rather than stopping at the checksum.
+		sum := sha256.Sum256(body)
+		_, _ = Load(bytes.NewReader(append(body, sum[:]...)))
+	})
+}

@@ -101,3 +101,16 @@ func (p *Popularity) Top(fn func(id string, score float64) bool) {
 		}
 	}
 }
+
+// Max returns the largest score (0 when empty).
+func (p *Popularity) Max() float64 {
+	var m float64
+	p.Top(func(_ string, s float64) bool { m = s; return false })
+	return m
+}
+
+// Prior returns log((score(id)+1)/(max+1)) ≤ 0: how far an item's recent
+// popularity is below the most popular item's, on a log scale.
+func (p *Popularity) Prior(id string, max float64) float64 {
+	return math.Log((p.Score(id) + 1) / (max + 1))
+}

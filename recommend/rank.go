@@ -50,6 +50,7 @@ func (r *Recommender) Rank(ctx context.Context, p *driftrec.Profile, v interest.
 	admit := func(id string) bool { return f.Exclude == nil || !f.Exclude(id) }
 	var scores []float64
 	var targetScore float64
+	popMax := r.popMax()
 	found := false
 	each := func(id string, vec []float32) {
 		if !admit(id) {
@@ -62,7 +63,7 @@ func (r *Recommender) Rank(ctx context.Context, p *driftrec.Profile, v interest.
 		if inTop[id] {
 			return
 		}
-		s := r.finalScore(v, o, vec, p != nil && len(v.Queries) > 0, id)
+		s := r.finalScore(v, o, vec, p != nil && len(v.Queries) > 0, id, popMax)
 		if id == target {
 			targetScore, found = s, true
 			return
@@ -103,7 +104,7 @@ func (r *Recommender) Rank(ctx context.Context, p *driftrec.Profile, v interest.
 
 // finalScore is an item's final score outside the top list: the same rule
 // Recommend orders by, or popularity for a profile without queries.
-func (r *Recommender) finalScore(v interest.View, o Options, vec []float32, personal bool, id string) float64 {
+func (r *Recommender) finalScore(v interest.View, o Options, vec []float32, personal bool, id string, popMax float64) float64 {
 	if !personal {
 		if r.pop == nil {
 			return 0
@@ -117,10 +118,13 @@ func (r *Recommender) finalScore(v interest.View, o Options, vec []float32, pers
 		if v.Negative != nil && len(v.Negative) == len(vec) && xn > 0 {
 			s -= r.cfg.NegativePenalty * v.NegativeStrength * float64(kernel.Dot(v.Negative, vec)/xn)
 		}
+		if r.cfg.PopularityWeight != 0 && r.pop != nil {
+			s += r.cfg.PopularityWeight * r.pop.Prior(id, popMax)
+		}
 		return s
 	}
 	c := candidate{id: id, vec: vec, unit: unitVec(vec)}
-	r.score(&c, v, o.Metric, r.cfg.Scoring != ScoringMax)
+	r.score(&c, v, o.Metric, r.cfg.Scoring != ScoringMax, popMax)
 	if math.IsNaN(c.global) {
 		return math.Inf(-1)
 	}

@@ -65,6 +65,11 @@ type Config struct {
 	// an item that serves several interests beats one that serves one;
 	// "max" takes the best interest, max_k rel_k(x) + τ·ln share_k.
 	Scoring string `toml:"scoring" json:"scoring"`
+	// PopularityWeight is γ in the final score's popularity prior
+	// γ·log((pop(x)+1)/(pop_max+1)), pop the decayed recent interaction
+	// count: with γ > 0, among items equally close to the user's
+	// interests, those many people take now come first.
+	PopularityWeight float64 `toml:"popularity_weight" json:"popularity_weight"`
 }
 
 // The scoring rules.
@@ -200,6 +205,7 @@ type candidate struct {
 	fused  []float64 // per query: similarity to the fused query
 	neg    float64
 	global float64 // the final score (see Config.Scoring)
+	prior  float64 // the popularity prior before its weight
 	owner  int     // the interest the item serves best
 	redund float64 // max cosine with chosen items
 	chosen bool
@@ -275,6 +281,7 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 	if len(pool) == 0 {
 		return nil, nil
 	}
+	popMax := r.popMax()
 	inList := make([]map[*candidate]bool, len(lists))
 	for qi := range lists {
 		inList[qi] = make(map[*candidate]bool, len(lists[qi]))
@@ -283,7 +290,7 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 		}
 	}
 	for _, c := range pool {
-		r.score(c, v, o.Metric, mixture)
+		r.score(c, v, o.Metric, mixture, popMax)
 		if !inList[c.owner][c] {
 			lists[c.owner] = append(lists[c.owner], c)
 		}
@@ -431,7 +438,7 @@ func (r *Recommender) nextByQuota(v interest.View, lists [][]*candidate, picked 
 
 // score fills a candidate's per-query relevance, its final score and the
 // interest it serves best.
-func (r *Recommender) score(c *candidate, v interest.View, m index.Metric, mixture bool) {
+func (r *Recommender) score(c *candidate, v interest.View, m index.Metric, mixture bool, popMax float64) {
 	c.rel = make([]float64, len(v.Queries))
 	c.fused = make([]float64, len(v.Queries))
 	if v.Negative != nil && len(v.Negative) == len(c.unit) {
@@ -466,6 +473,18 @@ func (r *Recommender) score(c *candidate, v interest.View, m index.Metric, mixtu
 	} else {
 		c.global = best
 	}
+	if r.cfg.PopularityWeight != 0 && r.pop != nil {
+		c.prior = r.pop.Prior(c.id, popMax)
+		c.global += r.cfg.PopularityWeight * c.prior
+	}
+}
+
+// popMax is the popularity of the most popular item, for the prior.
+func (r *Recommender) popMax() float64 {
+	if r.cfg.PopularityWeight == 0 || r.pop == nil {
+		return 0
+	}
+	return r.pop.Max()
 }
 
 func (r *Recommender) popular(o Options, f index.Filter) []Result {

@@ -286,3 +286,33 @@ func BenchmarkRecommend10k(b *testing.B) {
 		}
 	}
 }
+
+func TestPopularityPrior(t *testing.T) {
+	idx := index.NewExact()
+	idx.Add("quiet", []float32{1, 0.005}, nil) // a hair closer
+	idx.Add("popular", []float32{1, -0.02}, nil)
+	idx.Add("far", []float32{0, 1}, nil)
+	pop := recommend.NewPopularity(0)
+	pop.Add("popular", 50, t0)
+	pop.Add("quiet", 1, t0)
+	m, _ := interest.New(interest.DefaultConfig())
+	p := interest.NewProfile("u", "test")
+	m.Apply(p, &driftrec.Event{User: "u", Type: driftrec.EventClick, Item: "x", Time: t0}, []float32{1, 0})
+	v := m.View(p, t0, 0)
+	for _, tc := range []struct {
+		gamma float64
+		first string
+	}{{0, "quiet"}, {0.1, "popular"}} {
+		cfg := recommend.DefaultConfig()
+		cfg.PopularityWeight = tc.gamma
+		r := recommend.New(cfg, idx, nil, pop)
+		res, err := r.Recommend(context.Background(), p, v, recommend.Options{N: 2})
+		if err != nil || res[0].ID != tc.first {
+			t.Fatalf("γ=%v: %+v %v", tc.gamma, res, err)
+		}
+		rk, _ := r.Rank(context.Background(), p, v, recommend.Options{N: 1}, "far")
+		if rk.Rank != 3 {
+			t.Fatalf("γ=%v: far ranked %v", tc.gamma, rk.Rank)
+		}
+	}
+}

@@ -60,6 +60,7 @@ func (s *scorer) phaseMetrics(ranks []float64, tops [][]string, probes [][][]str
 	}
 	m[MetricDiversity], ci[MetricDiversity] = meanIgnoringNaN(div), s.boot.meanCI(div)
 	m[MetricNovelty], ci[MetricNovelty] = meanIgnoringNaN(nov), s.boot.meanCI(nov)
+	m[MetricStability], ci[MetricStability] = math.NaN(), Interval{math.NaN(), math.NaN()}
 	if probes != nil {
 		st := stabilityPerUser(probes)
 		m[MetricStability], ci[MetricStability] = meanIgnoringNaN(st), s.boot.meanCI(st)

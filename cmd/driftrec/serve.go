@@ -24,6 +24,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM); serve HTTPS when set with -tls-key")
 	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM)")
 	maxBody := fs.Int64("max-body", 16<<20, "largest request body in bytes")
+	var cf consoleFlags
+	cf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -34,6 +36,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("-tls-cert and -tls-key go together")
 	}
 	log, err := c.logger(stderr)
+	if err != nil {
+		return err
+	}
+	extra, err := cf.options(log)
 	if err != nil {
 		return err
 	}
@@ -49,7 +55,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		log.Info("demo loaded", "items", n.Items, "events", n.Events, "users", n.Users)
 	}
-	srv := httpapi.New(eng, httpapi.Config{MaxBodyBytes: *maxBody, Version: version}, httpapi.WithLogger(log))
+	srv := httpapi.New(eng, httpapi.Config{MaxBodyBytes: *maxBody, Version: version}, append([]httpapi.Option{httpapi.WithLogger(log)}, extra...)...)
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -188,6 +188,11 @@ func (c *CachedEncoder) Save() error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("eval: embedding cache: %w", err)
 	}
+	// Readable like the model files it is derived from (CreateTemp makes
+	// it private).
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("eval: embedding cache: %w", err)
+	}
 	if err := os.Rename(tmp.Name(), c.path); err != nil {
 		return fmt.Errorf("eval: embedding cache: %w", err)
 	}

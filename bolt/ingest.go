@@ -179,17 +179,18 @@ func (s *Store) count(r *ingestRequest) {
 // which aborts the transaction.
 func (s *Store) ingestTx(tx *bbolt.Tx, r *ingestRequest) error {
 	r.err = nil
+	keys := s.keys(tx)
 	if r.apply != nil {
-		if err := s.applyTx(tx, r); err != nil || r.err != nil {
+		if err := s.applyTx(tx, keys, r); err != nil || r.err != nil {
 			return err
 		}
 	}
-	return s.appendTx(tx, r)
+	return s.appendTx(tx, keys, r)
 }
 
 // applyTx loads the request's profiles, runs apply and stores what it
 // returns.
-func (s *Store) applyTx(tx *bbolt.Tx, r *ingestRequest) error {
+func (s *Store) applyTx(tx *bbolt.Tx, keys *txKeys, r *ingestRequest) error {
 	profiles := tx.Bucket(bucketProfiles)
 	current := make(map[string]*driftrec.Profile, len(r.users))
 	versions := make(map[string]uint64, len(r.users))
@@ -198,9 +199,9 @@ func (s *Store) applyTx(tx *bbolt.Tx, r *ingestRequest) error {
 		if raw == nil {
 			continue
 		}
-		p := new(driftrec.Profile)
-		if err := p.UnmarshalBinary(raw); err != nil {
-			r.err = fmt.Errorf("bolt: stored profile of user %q: %w", u, err)
+		p, err := keys.decodeProfile(u, raw)
+		if err != nil {
+			r.err = fmt.Errorf("bolt: %w", err)
 			return nil
 		}
 		current[u] = p
@@ -219,7 +220,7 @@ func (s *Store) applyTx(tx *bbolt.Tx, r *ingestRequest) error {
 	for _, u := range slices.Sorted(maps.Keys(out)) {
 		p := out[u]
 		p.Version = versions[u] + 1
-		data, err := p.MarshalBinary()
+		data, err := keys.encodeProfile(p)
 		if err != nil {
 			return fmt.Errorf("bolt: encode profile of user %q: %w", u, err)
 		}
@@ -231,7 +232,7 @@ func (s *Store) applyTx(tx *bbolt.Tx, r *ingestRequest) error {
 }
 
 // appendTx appends the request's events and registers its users.
-func (s *Store) appendTx(tx *bbolt.Tx, r *ingestRequest) error {
+func (s *Store) appendTx(tx *bbolt.Tx, keys *txKeys, r *ingestRequest) error {
 	events := tx.Bucket(bucketEvents)
 	if cap(r.seqs) < len(r.events) {
 		r.seqs = make([]uint64, len(r.events))
@@ -243,7 +244,11 @@ func (s *Store) appendTx(tx *bbolt.Tx, r *ingestRequest) error {
 		if err != nil {
 			return fmt.Errorf("bolt: next event sequence: %w", err)
 		}
-		if err := events.Put(eventKey(e.User, seq), appendEvent(nil, e)); err != nil {
+		rec, err := keys.encodeEvent(e, seq)
+		if err != nil {
+			return err
+		}
+		if err := events.Put(eventKey(e.User, seq), rec); err != nil {
 			return fmt.Errorf("bolt: put event of user %q: %w", e.User, err)
 		}
 		r.seqs[i] = seq

@@ -6,7 +6,7 @@
 //
 // # On-disk layout
 //
-// The file holds six top-level buckets. Keys and values are raw bytes;
+// The file holds seven top-level buckets. Keys and values are raw bytes;
 // record formats are in codec.go and, for profiles, in the root package's
 // profile_codec.go. Every record starts with a format version byte.
 //
@@ -26,6 +26,7 @@
 //	users     user → empty: every user with events or a profile, for
 //	          ScanUsers without walking the event log.
 //	meta      key → value, for Meta and PutMeta.
+//	keys      user → wrapped data key, with Options.Sealer (see seal.go).
 //
 // # Durability and group commit
 //
@@ -112,12 +113,16 @@ type Options struct {
 	// CPU, bounds ingestion and that trade-off is acceptable; the default
 	// syncs.
 	NoSync bool
+	// Sealer, when set, encrypts event records and profiles at rest with
+	// per-user data keys (see seal.go).
+	Sealer driftrec.Sealer
 }
 
 // Store is a driftrec.Store in a bbolt file.
 type Store struct {
-	db   *bbolt.DB
-	path string
+	db     *bbolt.DB
+	path   string
+	sealer driftrec.Sealer
 
 	maxBatchEvents int
 
@@ -185,6 +190,7 @@ func Open(path string, opts *Options) (*Store, error) {
 	s := &Store{
 		db:             db,
 		path:           path,
+		sealer:         o.Sealer,
 		maxBatchEvents: o.MaxBatchEvents,
 		queue:          make(chan *ingestRequest, 256),
 		committerDone:  make(chan struct{}),
@@ -213,7 +219,10 @@ func initLayout(db *bbolt.DB) (err error) {
 					return fmt.Errorf("%w: bucket %q is missing", ErrCorrupt, name)
 				}
 			}
-			return nil
+			// Files written before encryption at rest lack the data
+			// keys' bucket; it is optional in layout 1.
+			_, err := tx.CreateBucketIfNotExists(bucketKeys)
+			return err
 		}
 		empty := true
 		_ = tx.ForEach(func([]byte, *bbolt.Bucket) error {
@@ -223,7 +232,7 @@ func initLayout(db *bbolt.DB) (err error) {
 		if !empty {
 			return fmt.Errorf("%w: the file is a bbolt database of another application", ErrCorrupt)
 		}
-		for _, name := range [][]byte{bucketSchema, bucketItems, bucketEvents, bucketProfiles, bucketUsers, bucketMeta} {
+		for _, name := range [][]byte{bucketSchema, bucketItems, bucketEvents, bucketProfiles, bucketUsers, bucketMeta, bucketKeys} {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return err
 			}
@@ -273,6 +282,9 @@ func (s *Store) update(ctx context.Context, fn func(*bbolt.Tx) error) error {
 func storeError(err error) error {
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return &driftrec.Error{Code: driftrec.EUNAVAILABLE, Message: "the store is closed", Err: err}
+	}
+	if isDiskFull(err) {
+		return &driftrec.Error{Code: driftrec.EUNAVAILABLE, Message: "the store's disk is full (or its file size limit is reached): nothing was written; free space and retry", Err: err}
 	}
 	return err
 }

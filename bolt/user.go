@@ -15,6 +15,7 @@ import (
 func (s *Store) UserEvents(ctx context.Context, user string, fn func(driftrec.Event) error) error {
 	prefix := eventPrefix(user)
 	return s.view(ctx, func(tx *bbolt.Tx) error {
+		keys := s.keys(tx)
 		c := tx.Bucket(bucketEvents).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			if err := ctx.Err(); err != nil {
@@ -23,7 +24,7 @@ func (s *Store) UserEvents(ctx context.Context, user string, fn func(driftrec.Ev
 			if len(k) != len(prefix)+8 {
 				return fmt.Errorf("bolt: event key %q of user %q has a bad length", k, user)
 			}
-			e, err := decodeEvent(user, binary.BigEndian.Uint64(k[len(prefix):]), v)
+			e, err := keys.decodeEvent(user, binary.BigEndian.Uint64(k[len(prefix):]), v)
 			if err != nil {
 				return fmt.Errorf("bolt: %w", err)
 			}
@@ -43,9 +44,9 @@ func (s *Store) Profile(ctx context.Context, user string) (*driftrec.Profile, er
 		if raw == nil {
 			return driftrec.Errorf(driftrec.ENOTFOUND, "no profile for user %q", user)
 		}
-		p = new(driftrec.Profile)
-		if err := p.UnmarshalBinary(raw); err != nil {
-			return fmt.Errorf("bolt: stored profile of user %q: %w", user, err)
+		var err error
+		if p, err = s.keys(tx).decodeProfile(user, raw); err != nil {
+			return fmt.Errorf("bolt: %w", err)
 		}
 		return nil
 	})
@@ -68,19 +69,20 @@ func (s *Store) PutProfiles(ctx context.Context, profiles []*driftrec.Profile) e
 	}
 	return s.update(ctx, func(tx *bbolt.Tx) error {
 		b, users := tx.Bucket(bucketProfiles), tx.Bucket(bucketUsers)
+		keys := s.keys(tx)
 		for _, p := range profiles {
 			key := []byte(p.User)
 			var version uint64
 			if raw := b.Get(key); raw != nil {
-				var old driftrec.Profile
-				if err := old.UnmarshalBinary(raw); err != nil {
-					return fmt.Errorf("bolt: stored profile of user %q: %w", p.User, err)
+				old, err := keys.decodeProfile(p.User, raw)
+				if err != nil {
+					return fmt.Errorf("bolt: %w", err)
 				}
 				version = old.Version
 			}
 			q := *p // a shallow copy is enough to encode another Version
 			q.Version = version + 1
-			data, err := q.MarshalBinary()
+			data, err := keys.encodeProfile(&q)
 			if err != nil {
 				return fmt.Errorf("bolt: encode profile of user %q: %w", p.User, err)
 			}
@@ -114,7 +116,8 @@ func (s *Store) ScanUsers(ctx context.Context, fn func(string) error) error {
 	})
 }
 
-// DeleteUser removes the user's events and profile in one transaction.
+// DeleteUser removes the user's events, profile and data key in one
+// transaction.
 func (s *Store) DeleteUser(ctx context.Context, user string) (bool, error) {
 	existed := false
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
@@ -135,6 +138,11 @@ func (s *Store) DeleteUser(ctx context.Context, user string) (bool, error) {
 		}
 		if err := tx.Bucket(bucketProfiles).Delete(key); err != nil {
 			return fmt.Errorf("bolt: delete profile of user %q: %w", user, err)
+		}
+		// Without its data key, every sealed copy of the user's records
+		// that outlives this transaction in free pages is unreadable.
+		if err := tx.Bucket(bucketKeys).Delete(key); err != nil {
+			return fmt.Errorf("bolt: delete data key of user %q: %w", user, err)
 		}
 		return users.Delete(key)
 	})

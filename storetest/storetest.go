@@ -11,7 +11,9 @@
 //     returned are stored with Version one above the stored one;
 //   - concurrent ingestion for one user loses no update;
 //   - values handed to or returned by a store are not shared with it;
-//   - with the Reopen option, everything survives closing and reopening.
+//   - with the Reopen option, everything survives closing and reopening;
+//   - a store that implements driftrec.TextExpirer forgets old event
+//     texts and nothing else.
 //
 // Usage from an adapter's tests:
 //
@@ -80,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) driftrec.Store, opts ...Option) {
 	t.Run("Concurrency", s.testConcurrency)
 	t.Run("Context", s.testContext)
 	t.Run("Closed", s.testClosed)
+	t.Run("Retention", s.testRetention)
 	if s.reopen != nil {
 		t.Run("Reopen", s.testReopen)
 	}

@@ -94,44 +94,77 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // queueLockUsers queues the statements that make sure every user has a
-// profiles row and lock the rows in byte order, returning the stored
-// profiles (see readLocked). The rows are inserted in the same order they
-// are locked, so no two transactions can wait on each other in a cycle.
-func queueLockUsers(b *pgx.Batch, users []string) {
-	b.Queue("INSERT INTO profiles (user_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", users)
-	b.Queue("SELECT user_id, version, data FROM profiles WHERE user_id = ANY($1) ORDER BY user_id FOR UPDATE", users)
+// profiles row (with a data key, when the store seals) and lock the rows
+// in byte order, returning the stored profiles (see readLocked). The rows
+// are inserted in the same order they are locked, so no two transactions
+// can wait on each other in a cycle.
+func (s *Store) queueLockUsers(b *pgx.Batch, users []string) error {
+	if s.sealer == nil {
+		b.Queue("INSERT INTO profiles (user_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", users)
+	} else {
+		// A fresh key per user; only the first one stored for a user is
+		// kept (a row made before the store was sealed gets one too).
+		keys := make([][]byte, len(users))
+		for i, u := range users {
+			w, err := s.sealer.NewUserKey(u)
+			if err != nil {
+				return fmt.Errorf("new data key: %w", err)
+			}
+			keys[i] = w
+		}
+		b.Queue(`INSERT INTO profiles (user_id, data_key) SELECT * FROM unnest($1::text[], $2::bytea[])
+			ON CONFLICT (user_id) DO UPDATE SET data_key = EXCLUDED.data_key WHERE profiles.data_key IS NULL`, users, keys)
+	}
+	b.Queue("SELECT user_id, version, data, data_key FROM profiles WHERE user_id = ANY($1) ORDER BY user_id FOR UPDATE", users)
+	return nil
+}
+
+// locked is what readLocked read about the locked users.
+type locked struct {
+	current  map[string]*driftrec.Profile
+	versions map[string]int64
+	keys     map[string]driftrec.UserKey // with a sealer
 }
 
 // readLocked reads the results of the statements queueLockUsers queued.
-func readLocked(br pgx.BatchResults, n int) (map[string]*driftrec.Profile, map[string]int64, error) {
+func (s *Store) readLocked(br pgx.BatchResults, n int) (*locked, error) {
 	if _, err := br.Exec(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	rows, err := br.Query()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer rows.Close()
-	current := make(map[string]*driftrec.Profile, n)
-	versions := make(map[string]int64, n)
+	l := &locked{current: make(map[string]*driftrec.Profile, n), versions: make(map[string]int64, n)}
+	if s.sealer != nil {
+		l.keys = make(map[string]driftrec.UserKey, n)
+	}
 	for rows.Next() {
 		var user string
 		var version int64
-		var data []byte
-		if err := rows.Scan(&user, &version, &data); err != nil {
-			return nil, nil, err
+		var data, wrapped []byte
+		if err := rows.Scan(&user, &version, &data, &wrapped); err != nil {
+			return nil, err
 		}
-		versions[user] = version
+		l.versions[user] = version
+		var uk driftrec.UserKey
+		if s.sealer != nil {
+			if uk, err = s.sealer.UserKey(user, wrapped); err != nil {
+				return nil, fmt.Errorf("data key of user %q: %w", user, err)
+			}
+			l.keys[user] = uk
+		}
 		if data != nil {
-			p := new(driftrec.Profile)
-			if err := p.UnmarshalBinary(data); err != nil {
-				return nil, nil, fmt.Errorf("stored profile of user %q: %w", user, err)
+			p, err := s.decodeProfile(user, data, uk)
+			if err != nil {
+				return nil, err
 			}
 			p.Version = uint64(version)
-			current[user] = p
+			l.current[user] = p
 		}
 	}
-	return current, versions, rows.Err()
+	return l, rows.Err()
 }
 
 // ingestOnce runs one attempt in two round trips, BEGIN travelling with
@@ -161,11 +194,13 @@ func (s *Store) ingestOnce(ctx context.Context, events []driftrec.Event, users [
 	// user's numbers in commit order.
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
-	queueLockUsers(b, users)
+	if err := s.queueLockUsers(b, users); err != nil {
+		return nil, err
+	}
 	b.Queue("SELECT nextval(pg_get_serial_sequence('events', 'seq')) FROM generate_series(1, $1)", len(events))
 	inTx = true
 	br := conn.SendBatch(ctx, b)
-	current, versions, seqs, err := readFirstTrip(br, len(users))
+	lk, seqs, err := s.readFirstTrip(br, len(users))
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
@@ -174,7 +209,7 @@ func (s *Store) ingestOnce(ctx context.Context, events []driftrec.Event, users [
 	}
 	slices.Sort(seqs)
 
-	out, err := driftrec.RunApply(apply, current, users)
+	out, err := driftrec.RunApply(apply, lk.current, users)
 	if err != nil {
 		return nil, err
 	}
@@ -186,26 +221,46 @@ func (s *Store) ingestOnce(ctx context.Context, events []driftrec.Event, users [
 	n := len(events)
 	userCol, typeCol, itemCol, textCol, sessionCol := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	valueCol, tsCol := make([]*float64, n), make([]time.Time, n)
+	var sealedCol [][]byte
+	var hasTextCol []bool
+	if s.sealer != nil {
+		sealedCol, hasTextCol = make([][]byte, n), make([]bool, n)
+	}
 	for i := range events {
 		e := &events[i]
-		userCol[i], typeCol[i], itemCol[i], textCol[i], sessionCol[i] = e.User, string(e.Type), e.Item, e.Text, e.Session
-		valueCol[i], tsCol[i] = e.Value, e.Time
+		userCol[i], tsCol[i] = e.User, e.Time
+		if s.sealer != nil {
+			if sealedCol[i], err = sealEvent(lk.keys[e.User], e, uint64(seqs[i])); err != nil {
+				return nil, err
+			}
+			hasTextCol[i] = e.Text != ""
+			continue
+		}
+		typeCol[i], itemCol[i], textCol[i], sessionCol[i] = string(e.Type), e.Item, e.Text, e.Session
+		valueCol[i] = e.Value
 	}
 	b = &pgx.Batch{}
-	b.Queue(`INSERT INTO events (seq, user_id, type, item, text, value, session, ts)
-		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::timestamptz[])`,
-		seqs, userCol, typeCol, itemCol, textCol, valueCol, sessionCol, tsCol)
+	if s.sealer != nil {
+		b.Queue(`INSERT INTO events (seq, user_id, type, ts, sealed, sealed_text)
+			SELECT u.seq, u.user_id, '', u.ts, u.sealed, u.sealed_text
+			FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::bytea[], $5::boolean[]) AS u(seq, user_id, ts, sealed, sealed_text)`,
+			seqs, userCol, tsCol, sealedCol, hasTextCol)
+	} else {
+		b.Queue(`INSERT INTO events (seq, user_id, type, item, text, value, session, ts)
+			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::timestamptz[])`,
+			seqs, userCol, typeCol, itemCol, textCol, valueCol, sessionCol, tsCol)
+	}
 	if len(out) > 0 {
 		pUsers := slices.Sorted(maps.Keys(out))
 		pVersions := make([]int64, len(pUsers))
 		pData := make([][]byte, len(pUsers))
 		for i, u := range pUsers {
 			p := out[u]
-			p.Version = uint64(versions[u] + 1)
-			if pData[i], err = p.MarshalBinary(); err != nil {
-				return nil, fmt.Errorf("encode profile of user %q: %w", u, err)
+			p.Version = uint64(lk.versions[u] + 1)
+			if pData[i], err = s.encodeProfile(p, lk.keys[u]); err != nil {
+				return nil, err
 			}
-			pVersions[i] = versions[u] + 1
+			pVersions[i] = lk.versions[u] + 1
 		}
 		b.Queue(`UPDATE profiles AS p SET version = u.version, data = u.data
 			FROM unnest($1::text[], $2::bigint[], $3::bytea[]) AS u(user_id, version, data)
@@ -223,18 +278,18 @@ func (s *Store) ingestOnce(ctx context.Context, events []driftrec.Event, users [
 }
 
 // readFirstTrip reads the results of ingestOnce's first round trip.
-func readFirstTrip(br pgx.BatchResults, users int) (map[string]*driftrec.Profile, map[string]int64, []int64, error) {
+func (s *Store) readFirstTrip(br pgx.BatchResults, users int) (*locked, []int64, error) {
 	if _, err := br.Exec(); err != nil { // BEGIN
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	current, versions, err := readLocked(br, users)
+	lk, err := s.readLocked(br, users)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	rows, err := br.Query()
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	seqs, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	return current, versions, seqs, err
+	return lk, seqs, err
 }

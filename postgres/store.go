@@ -20,6 +20,9 @@
 //	          while the user has events but no profile)
 //	meta      key, value bytea
 //
+// Migration 2 adds what encryption at rest (seal.go) and retention need:
+// events.sealed and events.sealed_text, profiles.data_key.
+//
 // Vectors are bytea holding little-endian float32 bits rather than real[]:
 // the bits come back exactly (NaN payloads, negative zero), a 512-d vector
 // takes 2 KB instead of 2 KB plus array headers, and encoding is one copy
@@ -81,6 +84,7 @@ type Store struct {
 	channel string // LISTEN/NOTIFY channel for item changes
 	logger  *slog.Logger
 	closed  atomic.Bool
+	sealer  driftrec.Sealer
 
 	// done ends with Close, and with it every WatchItems.
 	done      context.Context

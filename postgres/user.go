@@ -16,7 +16,11 @@ func (s *Store) UserEvents(ctx context.Context, user string, fn func(driftrec.Ev
 	if err := s.ready(ctx); err != nil {
 		return err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT seq, type, item, text, value, session, ts
+	uk, err := s.userKey(ctx, user)
+	if err != nil {
+		return err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT seq, type, item, text, value, session, ts, sealed
 		FROM events WHERE user_id = $1 ORDER BY seq`, user)
 	if err != nil {
 		return s.dbError("user events", err)
@@ -28,10 +32,16 @@ func (s *Store) UserEvents(ctx context.Context, user string, fn func(driftrec.Ev
 		}
 		e := driftrec.Event{User: user}
 		var typ string
-		if err := rows.Scan(&e.Seq, &typ, &e.Item, &e.Text, &e.Value, &e.Session, &e.Time); err != nil {
+		var sealed []byte
+		if err := rows.Scan(&e.Seq, &typ, &e.Item, &e.Text, &e.Value, &e.Session, &e.Time, &sealed); err != nil {
 			return s.dbError("user events", err)
 		}
 		e.Type, e.Time = driftrec.EventType(typ), e.Time.UTC()
+		if sealed != nil {
+			if err := s.openEvent(uk, &e, sealed); err != nil {
+				return fmt.Errorf("postgres: %w", err)
+			}
+		}
 		if err := fn(e); err != nil {
 			return err
 		}
@@ -45,17 +55,23 @@ func (s *Store) Profile(ctx context.Context, user string) (*driftrec.Profile, er
 		return nil, err
 	}
 	var version int64
-	var data []byte
-	err := s.pool.QueryRow(ctx, "SELECT version, data FROM profiles WHERE user_id = $1", user).Scan(&version, &data)
+	var data, wrapped []byte
+	err := s.pool.QueryRow(ctx, "SELECT version, data, data_key FROM profiles WHERE user_id = $1", user).Scan(&version, &data, &wrapped)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && data == nil) {
 		return nil, driftrec.Errorf(driftrec.ENOTFOUND, "no profile for user %q", user)
 	}
 	if err != nil {
 		return nil, s.dbError("profile", err)
 	}
-	p := new(driftrec.Profile)
-	if err := p.UnmarshalBinary(data); err != nil {
-		return nil, fmt.Errorf("postgres: stored profile of user %q: %w", user, err)
+	var uk driftrec.UserKey
+	if s.sealer != nil && wrapped != nil {
+		if uk, err = s.sealer.UserKey(user, wrapped); err != nil {
+			return nil, fmt.Errorf("postgres: data key of user %q: %w", user, err)
+		}
+	}
+	p, err := s.decodeProfile(user, data, uk)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	p.Version = uint64(version)
 	return p, nil
@@ -87,23 +103,26 @@ func (s *Store) PutProfiles(ctx context.Context, profiles []*driftrec.Profile) e
 	users = slices.Compact(users)
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
-		queueLockUsers(b, users)
+		if err := s.queueLockUsers(b, users); err != nil {
+			return err
+		}
 		br := tx.SendBatch(ctx, b)
-		_, versions, err := readLocked(br, len(users))
+		lk, err := s.readLocked(br, len(users))
 		if cerr := br.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
 			return err
 		}
+		versions := lk.versions
 		b = &pgx.Batch{}
 		for _, p := range profiles {
 			q := *p // a shallow copy is enough to encode another Version
 			versions[p.User]++
 			q.Version = uint64(versions[p.User])
-			data, err := q.MarshalBinary()
+			data, err := s.encodeProfile(&q, lk.keys[p.User])
 			if err != nil {
-				return fmt.Errorf("encode profile of user %q: %w", p.User, err)
+				return err
 			}
 			b.Queue("UPDATE profiles SET version = $2, data = $3 WHERE user_id = $1", p.User, versions[p.User], data)
 		}
@@ -138,7 +157,8 @@ func (s *Store) ScanUsers(ctx context.Context, fn func(string) error) error {
 	return s.dbError("scan users", rows.Err())
 }
 
-// DeleteUser removes the user's events and profile in one transaction. It
+// DeleteUser removes the user's events, profile and data key (one row
+// with the profile) in one transaction. It
 // deletes the profiles row first, which waits for (and then excludes) any
 // ingestion holding the user's lock.
 func (s *Store) DeleteUser(ctx context.Context, user string) (bool, error) {

@@ -35,14 +35,12 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 
 	"github.com/driftrec/driftrec"
+	"github.com/driftrec/driftrec/internal/keyfile"
 )
 
 // KeySize is the size of master and data keys: AES-256.
@@ -70,31 +68,20 @@ func (m *MasterKey) ID() string { return hex.EncodeToString(m.id[:]) }
 // NewMasterKey returns a fresh master key in its text form (64 hex
 // digits), for a key file or an environment variable.
 func NewMasterKey() (string, error) {
-	var k [KeySize]byte
-	if _, err := rand.Read(k[:]); err != nil {
+	k, err := keyfile.New()
+	if err != nil {
 		return "", fmt.Errorf("seal: %w", err)
 	}
-	return hex.EncodeToString(k[:]), nil
+	return k, nil
 }
 
 // ParseMasterKey reads a master key written as 64 hex digits or as
 // base64 (standard or URL alphabet, padded or not) of 32 bytes.
 // Surrounding white space is ignored.
 func ParseMasterKey(text []byte) (*MasterKey, error) {
-	s := strings.TrimSpace(string(text))
-	var raw []byte
-	if b, err := hex.DecodeString(s); err == nil && len(b) == KeySize {
-		raw = b
-	} else {
-		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-			if b, err := enc.DecodeString(s); err == nil && len(b) == KeySize {
-				raw = b
-				break
-			}
-		}
-	}
-	if raw == nil {
-		return nil, errors.New("seal: a master key is 32 bytes written as 64 hex digits or in base64 (make one with \"driftrec masterkey new\")")
+	raw, err := keyfile.Parse(text)
+	if err != nil {
+		return nil, fmt.Errorf("seal: master key: %w (make one with \"driftrec masterkey new\")", err)
 	}
 	return newMasterKey(raw)
 }
@@ -116,28 +103,13 @@ func newMasterKey(raw []byte) (*MasterKey, error) {
 	return m, nil
 }
 
-// LoadMasterKey reads a master key file. A file that others than its owner
-// may read is refused: the key protects every user's data.
+// LoadMasterKey reads a master key file, which only its owner may read.
 func LoadMasterKey(path string) (*MasterKey, error) {
-	fi, err := os.Stat(path)
+	raw, err := keyfile.Read(path)
 	if err != nil {
 		return nil, fmt.Errorf("seal: master key: %w", err)
 	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("seal: master key file %s has mode %v; it must be readable by its owner only (chmod 600)", path, fi.Mode().Perm())
-	}
-	if fi.Size() > 1024 {
-		return nil, fmt.Errorf("seal: master key file %s is %d bytes; a key is 64 hex digits", path, fi.Size())
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("seal: master key: %w", err)
-	}
-	m, err := ParseMasterKey(b)
-	if err != nil {
-		return nil, fmt.Errorf("%w (file %s)", err, path)
-	}
-	return m, nil
+	return newMasterKey(raw)
 }
 
 // Keyring is a driftrec.Sealer: it wraps new data keys under the current

@@ -80,7 +80,7 @@ func (s *suite) testProfiles(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.checkProfile(t, profileOf(t, st, "a"), withVersion(a2, 2))
-		if users := scanUsers(t, st); !slices.Equal(users, []string{"a", "b"}) {
+		if users := scanUsers(t, st); !slices.Equal(users, s.listed("a", "b")) {
 			t.Fatalf("ScanUsers = %q, want [a b]", users)
 		}
 		// Ingestion continues from a profile that PutProfiles stored.
@@ -176,7 +176,7 @@ func (s *suite) testUsers(t *testing.T) {
 			t.Fatal(err)
 		}
 		// In byte order, each user once.
-		if users := scanUsers(t, st); !slices.Equal(users, []string{"A", "b", "c", "é"}) {
+		if users := scanUsers(t, st); !slices.Equal(users, s.listed("A", "b", "c", "é")) {
 			t.Fatalf("ScanUsers = %q, want [A b c é]", users)
 		}
 		stop := errors.New("stop")
@@ -217,10 +217,10 @@ func (s *suite) testUsers(t *testing.T) {
 		if existed, err := st.DeleteUser(ctx, "nobody"); err != nil || existed {
 			t.Fatalf("DeleteUser of an unknown user = %v, %v; want false, nil", existed, err)
 		}
-		if users := scanUsers(t, st); !slices.Equal(users, []string{"ab"}) {
+		if users := scanUsers(t, st); !slices.Equal(users, s.listed("ab")) {
 			t.Fatalf("ScanUsers after deletes = %q, want [ab]", users)
 		}
-		keep.users = []string{"ab"}
+		keep.users = s.listed("ab")
 		keep.check(t, st, "deleting other users")
 
 		// A deleted user starts afresh.

@@ -24,6 +24,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -37,6 +38,7 @@ type config struct {
 	reopen         func(t *testing.T, s driftrec.Store) driftrec.Store
 	timePrecision  time.Duration
 	adoptsProfiles bool
+	listedAs       func(user string) string
 }
 
 // Reopen tells the suite how to close a durable store and open it again on
@@ -58,6 +60,25 @@ func TimePrecision(d time.Duration) Option {
 // changing them afterwards leaves the store alone.
 func AdoptsProfiles() Option {
 	return func(c *config) { c.adoptsProfiles = true }
+}
+
+// ListsUsersAs declares that ScanUsers lists each user as fn(user) (a
+// store that keeps pseudonyms lists those), in byte order of what it
+// lists.
+func ListsUsersAs(fn func(user string) string) Option {
+	return func(c *config) { c.listedAs = fn }
+}
+
+// listed returns what ScanUsers should list for users, in order.
+func (c *config) listed(users ...string) []string {
+	out := slices.Clone(users)
+	if c.listedAs != nil {
+		for i, u := range out {
+			out[i] = c.listedAs(u)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // suite is the state shared by the tests of one Run.

@@ -40,6 +40,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the HTTP API and web console", runServe},
+		{"demo", "load demo data (MovieLens when present) and serve it with the web console", runDemo},
 		{"import", "import items or events from CSV or JSONL files", runImport},
 		{"recommend", "print recommendations for a user from the store", runRecommend},
 		{"embed", "print the vector of a text with the configured encoder", runEmbed},

@@ -63,6 +63,11 @@ func (s *Server) getUserSummary(w http.ResponseWriter, r *http.Request) error {
 	if p.Updated.After(now) {
 		now = p.Updated
 	}
+	if v := r.URL.Query().Get("at"); v != "" {
+		if now, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			return driftrec.FieldErrorf("at", "at must be an RFC 3339 time")
+		}
+	}
 	v := s.eng.Model().View(p, now, -1)
 	in := generate.UserSummary{User: p.User, Lang: lang}
 	newest, newestAt := -1, time.Time{}

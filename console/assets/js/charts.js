@@ -154,6 +154,79 @@ export function driftChart(interests, at, colorOf) {
     dataTable('Importance samples', ['interest', 'time', 'importance'], rows));
 }
 
+// shareChart stacks each interest's share of the total importance over
+// time: the drift itself, as one interest grows and the others decay.
+// Between events an interest's importance decays with the half-life
+// estimated from the profile (none when it cannot be estimated).
+export function shareChart(interests, at, colorOf) {
+  const W = 640, H = 250, L = 44, R = 14, T = 12, B = 30;
+  const now = Date.parse(at);
+  const half = halfLifeOf(interests, now);
+  const series = interests.map((it, i) => ({
+    label: it.label, color: colorOf(i),
+    pts: (it.trace || []).map((p) => ({t: Date.parse(p.t), v: p.importance})).filter((p) => Number.isFinite(p.t)),
+  })).filter((se) => se.pts.length);
+  if (!series.length || !Number.isFinite(now)) return h('p', {class: 'muted'}, 'No importance samples yet.');
+  const t0 = Math.min(...series.map((se) => se.pts[0].t));
+  const t1 = Math.max(now, t0 + 60e3);
+  // Sample on a grid plus just before and at every event, so jumps stay
+  // sharp.
+  const times = new Set();
+  for (let k = 0; k <= 160; k++) times.add(t0 + (t1 - t0) * k / 160);
+  for (const se of series) for (const p of se.pts) { times.add(p.t - 1); times.add(p.t); }
+  const ts = [...times].filter((t) => t >= t0 && t <= t1).sort((a, b) => a - b);
+  const valueAt = (se, t) => {
+    let last = null;
+    for (const p of se.pts) { if (p.t <= t) last = p; else break; }
+    if (!last) return 0;
+    return half ? last.v * 2 ** (-(t - last.t) / half) : last.v;
+  };
+  const shares = ts.map((t) => {
+    const vs = series.map((se) => valueAt(se, t));
+    const sum = vs.reduce((a, b) => a + b, 0);
+    return vs.map((v) => (sum > 0 ? v / sum : 0));
+  });
+  const x = (t) => L + (W - L - R) * (t - t0) / (t1 - t0);
+  const y = (v) => T + (H - T - B) * (1 - v);
+  const layers = [];
+  for (const v of [0, 0.25, 0.5, 0.75, 1]) {
+    layers.push(s('line', {class: 'gridline', x1: L, x2: W - R, y1: y(v), y2: y(v)}));
+    layers.push(s('text', {class: 'tick', x: L - 6, y: y(v) + 4, 'text-anchor': 'end'}, pct(v)));
+  }
+  for (const tk of timeTicks(t0, t1)) {
+    layers.push(s('text', {class: 'tick', x: x(tk.t), y: H - B + 16, 'text-anchor': 'middle'}, tk.label));
+  }
+  const below = ts.map(() => 0);
+  series.forEach((se, i) => {
+    const upper = ts.map((t, k) => below[k] + shares[k][i]);
+    const d = 'M' + ts.map((t, k) => `${x(t).toFixed(1)},${y(upper[k]).toFixed(1)}`).join(' L') +
+      ' L' + ts.map((t, k) => `${x(t).toFixed(1)},${y(below[k]).toFixed(1)}`).reverse().join(' L') + ' Z';
+    layers.push(s('path', {d, fill: se.color, 'fill-opacity': 0.75, stroke: 'var(--surface)', 'stroke-width': 0.5},
+      s('title', null, `${se.label}: ${pct(shares[shares.length - 1][i])} now`)));
+    ts.forEach((t, k) => { below[k] = upper[k]; });
+  });
+  const svg = svgFrame('Share of each interest over time',
+    `Stacked area chart of ${series.length} interests from ${when(t0)} to ${when(t1)}: each interest's part of the total importance.`,
+    W, H, ...layers);
+  const rows = series.map((se, i) => [se.label, pct(shares[0][i]), pct(shares[shares.length - 1][i])]);
+  return h('figure', {class: 'figure'}, svg, dataTable('Shares at the start and now', ['interest', 'start', 'now'], rows));
+}
+
+// driftView switches between importance and share of each interest.
+export function driftView(interests, at, colorOf) {
+  const name = uniqueId('drift');
+  const holder = h('div', null, driftChart(interests, at, colorOf));
+  const choice = (value, label, checked) => {
+    const id = `${name}-${value}`;
+    const input = h('input', {type: 'radio', name, id, value, checked});
+    input.addEventListener('change', () => holder.replaceChildren(value === 'share' ? shareChart(interests, at, colorOf) : driftChart(interests, at, colorOf)));
+    return [input, h('label', {for: id}, label)];
+  };
+  return h('div', {class: 'drift-view'},
+    h('div', {class: 'segmented small', role: 'group', 'aria-label': 'Drift chart'}, choice('importance', 'importance', true), choice('share', 'share of total', false)),
+    holder);
+}
+
 function fmtDuration(ms) {
   const d = ms / (24 * 3600e3);
   if (d >= 1.5) return `${Math.round(d)} days`;

@@ -14,10 +14,12 @@ const scoreNames = [
   ['popularity', 'popularity', 'recent popularity (cold start)'],
 ];
 
-// interestColors maps interest IDs to colours in the order of importance.
+// interestColors maps interest IDs to colours in the order the interests
+// formed, so an interest keeps its colour whatever its rank at the time
+// the profile is evaluated.
 export function interestColors(interests) {
   const m = new Map();
-  (interests || []).forEach((it, i) => m.set(String(it.id), colorOf(i)));
+  [...(interests || [])].sort((a, b) => a.id - b.id).forEach((it, i) => m.set(String(it.id), colorOf(i)));
   return m;
 }
 
@@ -87,8 +89,9 @@ export function recList(items, {prev, colors, maxScore} = {}) {
         it.reason ? h('p', {class: 'reason'}, it.reason) : null,
         h('div', {class: 'why'},
           e.source === 'popular' ? h('span', {class: 'chip'}, 'popular') : null,
-          e.interest ? h('span', {class: 'interest-chip', style: {'--c': color}, title: `importance ${num(e.interest.importance, 2)}`},
-            h('span', {class: 'swatch', 'aria-hidden': 'true'}), e.interest.label, h('span', {class: 'muted'}, ` · ${pct(e.interest.share)} of list`)) : null,
+          e.interest ? h('span', {class: 'interest-chip', style: {'--c': color}, title: `${e.interest.label} — importance ${num(e.interest.importance, 2)}`},
+            h('span', {class: 'swatch', 'aria-hidden': 'true'}), h('span', {class: 'chip-label'}, e.interest.label),
+            h('span', {class: 'muted'}, ` · ${pct(e.interest.share)} of list`)) : null,
           e.because && e.because.length ? becauseList(e.because) : null,
           e.scores ? scoresTable(e.scores) : null)),
       h('div', {class: 'score'}, h('span', {class: 'score-num'}, num(it.score)), bar));

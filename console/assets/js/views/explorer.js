@@ -76,6 +76,8 @@ export function render(main, route, ctx) {
   let profile = null;
   let seq = 0;
   let controller = null;
+  // atChosen is set once the evaluation time was asked for explicitly.
+  let atChosen = params.has('at');
 
   // --- controls -----------------------------------------------------
   const alpha = slider('alpha', 'α — weight of the current session',
@@ -172,7 +174,7 @@ export function render(main, route, ctx) {
       exclude_seen: st.excludeSeen ? undefined : 'false', n: st.n !== 10 ? st.n : undefined, metric: st.metric !== 'cosine' ? st.metric : undefined,
       sentences: st.sentences ? 'true' : undefined};
     if (mode === 'events') q.mode = 'events';
-    else { q.user = user || undefined; q.at = atSelect.value === 'last' ? 'last' : undefined; }
+    else { q.user = user || undefined; q.at = atChosen ? atSelect.value : undefined; }
     ctx.navigate('#/explore' + query(q), {replace: true});
   }
 
@@ -188,6 +190,9 @@ export function render(main, route, ctx) {
     if (!user) return;
     try {
       profile = await api(`/v1/users/${enc(user)}/profile`);
+      // A user last active over a week ago (a replayed dataset) is shown
+      // as of that activity unless the address says otherwise.
+      if (!atChosen && Date.now() - Date.parse(profile.updated) > 7 * 24 * 3600e3) atSelect.value = 'last';
     } catch (e) {
       profile = {error: e};
     }
@@ -235,7 +240,7 @@ export function render(main, route, ctx) {
           notice.replaceChildren(
             h('strong', null, 'No current session at this time. '),
             `${user}'s last event was ${ago(profile.updated)} (${when(profile.updated)}), so α has no effect. `,
-            h('button', {type: 'button', class: 'button small', onclick: () => { atSelect.value = 'last'; refresh(); }}, 'Evaluate at the last activity'));
+            h('button', {type: 'button', class: 'button small', onclick: () => { atSelect.value = 'last'; atChosen = true; refresh(); }}, 'Evaluate at the last activity'));
           notice.hidden = false;
         }
       } else {
@@ -307,7 +312,8 @@ export function render(main, route, ctx) {
 
   const live = debounce(() => refresh(), 150);
   for (const el of [alpha.input, diversity.input, category, historyArea, nowArea]) el.addEventListener('input', live);
-  for (const el of [excludeSeen, sentences, nInput, metric, atSelect]) el.addEventListener('change', () => refresh());
+  for (const el of [excludeSeen, sentences, nInput, metric]) el.addEventListener('change', () => refresh());
+  atSelect.addEventListener('change', () => { atChosen = true; refresh(); });
   for (const el of [modeUser, modeEvents]) el.addEventListener('change', () => { syncMode(); prevItems = null; refresh(true); });
   userInput.addEventListener('change', () => { const u = userInput.value.trim(); if (u !== user) { user = u; refresh(true); } });
 

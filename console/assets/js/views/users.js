@@ -5,12 +5,16 @@
 import {api, enc, query, refText} from '../api.js';
 import {announce, card, clear, emptyState, errorBox, h, spinner} from '../dom.js';
 import {ago, colorOf, eventVerbs, num, pct, when} from '../format.js';
-import {driftChart, mapView} from '../charts.js';
+import {driftView, mapView} from '../charts.js';
 import {interestColors} from '../recs.js';
 
 export const title = 'Users';
 
 const PAGE = 50;
+
+// A profile whose last event is older than this is shown as of that
+// event by default: decayed to now, a replayed dataset says little.
+const STALE_MS = 7 * 24 * 3600e3;
 
 export function render(main, route, ctx) {
   const listEl = h('ul', {class: 'user-list', id: 'user-list'});
@@ -67,7 +71,9 @@ export function render(main, route, ctx) {
       h('aside', {class: 'sidebar', 'aria-label': 'User list'}, findForm, listEl, more),
       detail));
 
-  async function show(user) {
+  // asOf is 'now', 'last' (the user's last activity) or '' (decide: the
+  // last activity when it is over a week old, as in a replayed dataset).
+  async function show(user, asOf = '') {
     selected = user;
     drawList();
     const token = ++loadToken;
@@ -77,15 +83,27 @@ export function render(main, route, ctx) {
       return;
     }
     detail.replaceChildren(spinner(`Loading ${user}…`));
+    const base = `/v1/users/${enc(user)}`;
     try {
-      const [profile, events, summary, map] = await Promise.all([
-        api(`/v1/users/${enc(user)}/profile`),
-        api(`/v1/users/${enc(user)}/events?limit=50`),
-        api(`/v1/users/${enc(user)}/summary`).catch((e) => ({error: e})),
-        api(`/v1/users/${enc(user)}/map?n=10`).catch((e) => ({error: e})),
+      const [now, events] = await Promise.all([api(`${base}/profile`), api(`${base}/events?limit=50`)]);
+      if (token !== loadToken) return;
+      const stale = Date.now() - Date.parse(now.updated) > STALE_MS;
+      const mode = asOf || (stale ? 'last' : 'now');
+      const at = mode === 'last' ? now.updated : undefined;
+      const [profile, summary, map] = await Promise.all([
+        at ? api(`${base}/profile` + query({at})) : now,
+        api(`${base}/summary` + query({at})).catch((e) => ({error: e})),
+        api(`${base}/map` + query({n: 10, at})).catch((e) => ({error: e})),
       ]);
       if (token !== loadToken) return;
-      detail.replaceChildren(...profileView(profile, events.events, summary, map));
+      const switchTo = mode === 'last' ? 'now' : 'last';
+      const asOfNote = h('p', {class: 'as-of'},
+        mode === 'last'
+          ? [`As of the last activity, ${when(now.updated)} (${ago(now.updated)}). `]
+          : ['As of now. '],
+        h('button', {type: 'button', class: 'link-button', onclick: () => show(user, switchTo)},
+          switchTo === 'now' ? 'Show as of now' : 'Show as of the last activity'));
+      detail.replaceChildren(...profileView(profile, events.events, summary, map, asOfNote));
       announce(`Showing user ${user}`);
     } catch (e) {
       if (token !== loadToken) return;
@@ -118,14 +136,15 @@ function eventChip(ref, extraClass) {
     h('span', {class: 'event-type'}, eventVerbs[ref.type] || ref.type), ' ', text);
 }
 
-function profileView(p, events, summary, map) {
+function profileView(p, events, summary, map, asOfNote) {
   const colors = interestColors(p.interests);
   const head = h('div', {class: 'user-head'},
     h('div', null,
       h('h3', {class: 'user-name'}, p.user),
       h('p', {class: 'muted'},
         `${plural(p.events, 'event')} · ${plural(p.seen_items, 'item')} seen · last active `,
-        h('time', {datetime: p.updated, title: when(p.updated)}, ago(p.updated)))),
+        h('time', {datetime: p.updated, title: when(p.updated)}, ago(p.updated))),
+      asOfNote),
     h('a', {class: 'button', href: `#/explore?user=${enc(p.user)}`}, 'Explore recommendations →'));
 
   const summaryCard = card('Summary', {badge: summary.error ? null : h('span', {class: 'badge', title: summary.fallback || ''}, summary.source === 'model' ? `written by ${summary.model}` : 'template')},
@@ -133,7 +152,7 @@ function profileView(p, events, summary, map) {
 
   const interests = card(`Long-term interests (${p.interests.length})`, null,
     p.interests.length
-      ? h('ol', {class: 'interests'}, p.interests.map((it, i) => h('li', {class: 'interest', style: {'--c': colorOf(i)}},
+      ? h('ol', {class: 'interests'}, p.interests.map((it) => h('li', {class: 'interest', style: {'--c': colors.get(String(it.id))}},
         h('div', {class: 'interest-head'},
           h('span', {class: 'swatch', 'aria-hidden': 'true'}),
           h('span', {class: 'label'}, it.label),
@@ -147,13 +166,13 @@ function profileView(p, events, summary, map) {
       : h('p', {class: 'muted'}, 'No long-term interests yet.'));
 
   const drift = card('Interest drift', null,
-    driftChart(p.interests, p.at, colorOf),
-    h('ul', {class: 'legend'}, p.interests.map((it, i) => h('li', {style: {'--c': colorOf(i)}}, h('span', {class: 'swatch', 'aria-hidden': 'true'}), it.label))));
+    driftView(p.interests, p.at, (i) => colors.get(String(p.interests[i].id))),
+    h('ul', {class: 'legend'}, p.interests.map((it) => h('li', {style: {'--c': colors.get(String(it.id))}}, h('span', {class: 'swatch', 'aria-hidden': 'true'}), it.label))));
 
   const st = p.short_term;
   const session = card('Current session', {badge: h('span', {class: st.active ? 'badge now' : 'badge'}, st.active ? 'active' : 'ended')},
     st.active
-      ? h('p', {class: 'muted small'}, `session “${st.session}” · weight ${num(st.weight, 2)} · updated `,
+      ? h('p', {class: 'muted small'}, st.session ? `session “${st.session}” · ` : '', `weight ${num(st.weight, 2)} · updated `,
         h('time', {datetime: st.updated, title: when(st.updated)}, ago(st.updated)), ` · α ${num(p.alpha, 2)}`)
       : h('p', {class: 'muted small'}, 'No current session: recommendations follow the long-term interests alone until the next event.'),
     st.events.length ? h('ul', {class: 'chips'}, st.events.map((ev) => eventChip(ev, st.active ? 'current' : ''))) : null);

@@ -109,6 +109,8 @@ type Engine struct {
 	cache *vectorCache
 	log   *slog.Logger
 	clock func() time.Time
+	// textRetention bounds how long event texts are kept (retention.go).
+	textRetention time.Duration
 
 	// maint is held shared by every operation that reads or writes vectors
 	// and exclusively by maintenance that changes the encoder's identity

@@ -274,10 +274,14 @@ func (e *Engine) flush(ctx context.Context) error {
 		return nil
 	}
 	ps := make([]*driftrec.Profile, 0, len(gens))
+	cutoff := e.textCutoff()
 	for u := range gens {
 		unlock := e.locks.lock([]string{u})
 		p, ok := e.dirty.get(u)
 		if ok {
+			if !cutoff.IsZero() {
+				stripTexts(p, cutoff) // see retention.go
+			}
 			ps = append(ps, p.Clone())
 		}
 		unlock()

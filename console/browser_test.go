@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -142,6 +143,18 @@ func TestConsoleInBrowser(t *testing.T) {
 	if focused != "skip-link" || top < 0 {
 		t.Fatalf("the first Tab focuses %q at top %v, want the visible skip link", focused, top)
 	}
+
+	// The dark scheme, for the screenshots.
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
+	}); err != nil {
+		b.fail("emulate the dark scheme", err)
+	}
+	b.do("the user page in the dark scheme",
+		chromedp.Navigate(base+"/#/users/chen"),
+		chromedp.WaitVisible(css(`.map-view svg`)),
+	)
+	b.shot("07-user-chen-dark.png")
 
 	if v := value(b, "CSP violations", chromedp.Evaluate[[]string](`window.__cspViolations || []`)); len(v) > 0 {
 		t.Errorf("Content-Security-Policy violations: %v", v)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -126,5 +127,38 @@ func TestDemoFlagErrors(t *testing.T) {
 		if code := run(context.Background(), args, &out, &errs); code != 1 || errs.Len() == 0 {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errs.String())
 		}
+	}
+}
+
+// TestServeConsoleFlags runs the binary: the console is at / with its
+// policy unless -no-console, and the chat flags are checked before
+// anything is opened.
+func TestServeConsoleFlags(t *testing.T) {
+	get := func(url string) (int, string, string) {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Security-Policy"), string(body)
+	}
+	s := startServer(t, "-data-dir", t.TempDir(), "-encoder", "lexical", "-eval-report", filepath.Join(t.TempDir(), "report.json"))
+	code, csp, body := get(s.url + "/")
+	if code != 200 || !strings.Contains(csp, "script-src 'self'") || !strings.Contains(body, "/assets/js/app.js") {
+		t.Fatalf("console: %d %q", code, csp)
+	}
+	if code, _, body := get(s.url + "/v1/eval/report"); code != 404 || !strings.Contains(body, "driftrec eval") {
+		t.Fatalf("eval report before any evaluation: %d %s", code, body)
+	}
+	off := startServer(t, "-data-dir", t.TempDir(), "-encoder", "lexical", "-no-console")
+	if code, _, _ := get(off.url + "/"); code != 404 {
+		t.Fatalf("-no-console still serves /: %d", code)
+	}
+	var out, errs bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "-data-dir", t.TempDir(), "-chat-url", "http://127.0.0.1:1/v1"}, &out, &errs); code != 1 ||
+		!strings.Contains(errs.String(), "-chat-url and -chat-model go together") {
+		t.Fatalf("chat flags: exit %d %q", code, errs.String())
 	}
 }

@@ -11,8 +11,35 @@ export class APIError extends Error {
   }
 }
 
+// The API key, when the server asks for one, lives in the tab's session
+// storage: gone when the tab closes, never in a cookie or the address.
+const KEY_STORE = 'driftrec-api-key';
+
+export function apiKey() {
+  try {
+    return sessionStorage.getItem(KEY_STORE) || '';
+  } catch {
+    return '';
+  }
+}
+
+export function setApiKey(key) {
+  try {
+    if (key) sessionStorage.setItem(KEY_STORE, key);
+    else sessionStorage.removeItem(KEY_STORE);
+  } catch {
+    // Storage disabled: the key lasts until the page reloads.
+  }
+}
+
+function authHeaders(headers) {
+  const key = apiKey();
+  if (key) headers.Authorization = `Bearer ${key}`;
+  return headers;
+}
+
 export async function api(path, {method = 'GET', body, signal} = {}) {
-  const init = {method, signal, headers: {Accept: 'application/json'}};
+  const init = {method, signal, headers: authHeaders({Accept: 'application/json'})};
   if (body !== undefined) {
     init.body = JSON.stringify(body);
     init.headers['Content-Type'] = 'application/json';
@@ -32,6 +59,9 @@ export async function api(path, {method = 'GET', body, signal} = {}) {
     data = null;
   }
   if (!resp.ok) {
+    if (resp.status === 401 || resp.status === 403) {
+      window.dispatchEvent(new CustomEvent('driftrec:unauthorized', {detail: {status: resp.status}}));
+    }
     const e = data && data.error;
     if (e) throw new APIError(resp.status, e.code, e.message, e.field);
     throw new APIError(resp.status, 'http_' + resp.status, text.trim() || resp.statusText);
@@ -67,4 +97,20 @@ export async function refText(ref) {
   if (ref.text) return ref.text;
   if (ref.item) return itemText(ref.item);
   return '';
+}
+
+// imageURL returns an address for an image of the API: the path itself,
+// or, when requests need the API key (which an <img> cannot send), a
+// data: URL of the image fetched with it.
+export async function imageURL(path) {
+  if (!apiKey()) return path;
+  const resp = await fetch(path, {headers: authHeaders({})});
+  if (!resp.ok) throw new APIError(resp.status, 'http_' + resp.status, `${path}: ${resp.statusText}`);
+  const blob = await resp.blob();
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(blob);
+  });
 }

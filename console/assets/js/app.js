@@ -5,7 +5,7 @@
 //   #/explore?user=…  #/explore?mode=events   the recommendation explorer
 //   #/eval                       the latest evaluation report
 
-import {api} from './api.js';
+import {api, apiKey, setApiKey} from './api.js';
 import {clear, h} from './dom.js';
 import * as catalogue from './views/catalogue.js';
 import * as users from './views/users.js';
@@ -79,6 +79,30 @@ async function status() {
   }
 }
 
+// keyPrompt asks for an API key when the server refuses a request, once
+// per refusal spell, above the current view.
+function keyPrompt(ev) {
+  if (document.getElementById('key-prompt')) return;
+  const input = h('input', {type: 'password', id: 'api-key', autocomplete: 'off', spellcheck: false, placeholder: 'drk_…'});
+  const hadKey = !!apiKey();
+  const box = h('form', {
+    id: 'key-prompt', class: 'notice key-prompt', role: 'alert',
+    onsubmit: (e) => {
+      e.preventDefault();
+      setApiKey(input.value.trim());
+      location.reload();
+    },
+  },
+  h('strong', null, ev.detail.status === 403 ? 'This API key may not do that. ' : hadKey ? 'The API key was refused. ' : 'This server needs an API key. '),
+  h('label', {for: 'api-key'}, 'API key (read scope)'), input,
+  h('button', {type: 'submit', class: 'button small'}, 'Use'),
+  hadKey ? h('button', {type: 'button', class: 'button small secondary', onclick: () => { setApiKey(''); location.reload(); }}, 'Forget the key') : null,
+  h('span', {class: 'muted small'}, 'Kept in this tab only.'));
+  document.getElementById('main').prepend(box);
+  input.focus();
+}
+
+window.addEventListener('driftrec:unauthorized', keyPrompt);
 window.addEventListener('hashchange', route);
 if (!location.hash) history.replaceState(null, '', '#/users');
 route();

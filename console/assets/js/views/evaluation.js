@@ -5,7 +5,7 @@
 // params}}, best_by_validation}; method_order, slices, timing, command
 // and environment are shown when present.
 
-import {api, enc} from '../api.js';
+import {api, enc, imageURL} from '../api.js';
 import {card, emptyState, errorBox, h, spinner} from '../dom.js';
 import {ago, num, when} from '../format.js';
 import {barChart} from '../charts.js';
@@ -145,9 +145,11 @@ export function render(main) {
     const slices = slicesTable(names, methods);
     if (slices) parts.push(slices);
     if (res.plots.length) {
-      parts.push(card('Plots', null, h('div', {class: 'plots'}, res.plots.map((p) => h('figure', {class: 'plot'},
-        h('img', {src: `/v1/eval/files/${enc(p)}`, alt: `Plot: ${p.replace(/\.(svg|png)$/, '').replace(/[-_]/g, ' ')}`, loading: 'lazy'}),
-        h('figcaption', null, p))))));
+      parts.push(card('Plots', null, h('div', {class: 'plots'}, res.plots.map((p) => {
+        const img = h('img', {alt: `Plot: ${p.replace(/\.(svg|png)$/, '').replace(/[-_]/g, ' ')}`, loading: 'lazy'});
+        imageURL(`/v1/eval/files/${enc(p)}`).then((u) => { img.src = u; }, () => { img.alt += ' (could not be loaded)'; });
+        return h('figure', {class: 'plot'}, img, h('figcaption', null, p));
+      }))));
     }
     parts.push(card('Protocol', null, kvList(r.protocol, 'prose')));
     parts.push(card('Methods and parameters', null, names.length

@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Go and Node: Debian's Chromium,
 # which the web console's browser test (console/browser_test.go) drives
-# headless. Idempotent: it does nothing when /usr/bin/chromium already
-# runs. Needs root (or sudo) and a Debian/Ubuntu apt; .ci/run calls it on a
+# headless, and CJK fonts for its screenshots. Idempotent: it does nothing
+# when they are installed. Needs root (or sudo) and Debian apt (Ubuntu's
+# chromium package is a snap shim that does not run here); .ci/run calls it on a
 # fresh machine before scripts/test.sh.
 set -euo pipefail
 
-if [ -x /usr/bin/chromium ] && /usr/bin/chromium --version >/dev/null 2>&1; then
-  echo "install-test-deps: $(/usr/bin/chromium --version) already installed"
+packages="chromium fonts-noto-cjk fonts-dejavu-core"
+
+installed() {
+  for p in $packages; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || return 1
+  done
+  [ -x /usr/bin/chromium ]
+}
+
+if command -v dpkg-query >/dev/null && installed; then
+  echo "install-test-deps: $(/usr/bin/chromium --version 2>/dev/null) and fonts already installed"
   exit 0
 fi
 
@@ -30,5 +40,5 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update
 # Fonts for CJK text, so screenshots of the Chinese demo show glyphs
 # rather than boxes; the browser test checks DOM text, not pixels.
-$sudo apt-get install -y --no-install-recommends chromium fonts-noto-cjk fonts-dejavu-core
-/usr/bin/chromium --version
+$sudo apt-get install -y --no-install-recommends $packages
+/usr/bin/chromium --version 2>/dev/null

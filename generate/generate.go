@@ -22,6 +22,7 @@ package generate
 import (
 	"context"
 	"log/slog"
+	"time"
 )
 
 // Source says what produced a text.
@@ -49,8 +50,9 @@ type Result struct {
 // from templates otherwise. The zero value is not usable; call New. It is
 // safe for concurrent use.
 type Generator struct {
-	chat *Chat
-	log  *slog.Logger
+	chat   *Chat
+	log    *slog.Logger
+	budget time.Duration
 }
 
 // Option customises New.
@@ -59,9 +61,14 @@ type Option func(*Generator)
 // WithLogger sets the logger for model failures (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(g *Generator) { g.log = l } }
 
+// WithBudget bounds the time one helper waits for the model, retries
+// included, before the template answers (default 30 s, under the HTTP
+// server's write timeout).
+func WithBudget(d time.Duration) Option { return func(g *Generator) { g.budget = d } }
+
 // New returns a generator. chat may be nil: templates only.
 func New(chat *Chat, opts ...Option) *Generator {
-	g := &Generator{chat: chat, log: slog.Default()}
+	g := &Generator{chat: chat, log: slog.Default(), budget: 30 * time.Second}
 	for _, o := range opts {
 		o(g)
 	}
@@ -82,6 +89,8 @@ func (g *Generator) complete(ctx context.Context, task string, msgs []Message) (
 	if g.chat == nil {
 		return "", false, ""
 	}
+	ctx, cancel := context.WithTimeout(ctx, g.budget)
+	defer cancel()
 	out, err := g.chat.Complete(ctx, msgs)
 	if err != nil {
 		g.log.Warn("chat model failed; using the template", "task", task, "err", err)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/driftrec/driftrec/generate"
 )
@@ -240,5 +241,18 @@ func TestModelIsAskedInTheUsersLanguage(t *testing.T) {
 	}
 	if g.Model() != "tiny" || generate.New(nil).Model() != "" {
 		t.Fatal("Model()")
+	}
+}
+
+// TestBudgetBoundsTheWait: a model that does not answer in time is
+// dropped for the template, with the reason.
+func TestBudgetBoundsTheWait(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	chat, _ := newChat(t, func(_ int, w http.ResponseWriter) { <-release }, func(c *generate.ChatConfig) { c.MaxRetries = -1 })
+	g := generate.New(chat, generate.WithBudget(50*time.Millisecond), generate.WithLogger(discard()))
+	r := g.Expand(context.Background(), generate.Expansion{Query: "tent", Related: []string{"two-person tent"}})
+	if r.Source != generate.FromTemplate || r.Text != "tent. Related: two-person tent." || !strings.Contains(r.Fallback, "deadline") {
+		t.Fatalf("result %+v", r)
 	}
 }

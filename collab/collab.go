@@ -231,14 +231,47 @@ func (a *csr) mulDense(x *mat.Dense) *mat.Dense {
 	return out
 }
 
-// orthonormalize returns an orthonormal basis of y's columns (thin QR).
+// orthonormalize returns an orthonormal basis of y's columns by modified
+// Gram-Schmidt, twice over for accuracy. (gonum's QR forms the full n×n Q,
+// which for ten thousand items is a hundred million entries; the thin basis
+// is all the randomised SVD needs.) A column that vanishes is replaced by
+// zeros.
 func orthonormalize(y *mat.Dense) *mat.Dense {
-	var qr mat.QR
-	qr.Factorize(y)
 	r, c := y.Dims()
-	var q mat.Dense
-	qr.QTo(&q)
-	return mat.DenseCopyOf(q.Slice(0, r, 0, c))
+	cols := make([][]float64, c)
+	for j := range cols {
+		cols[j] = mat.Col(nil, j, y)
+	}
+	for pass := 0; pass < 2; pass++ {
+		for j := range cols {
+			for k := 0; k < j; k++ {
+				var d float64
+				for i := range cols[j] {
+					d += cols[j][i] * cols[k][i]
+				}
+				for i := range cols[j] {
+					cols[j][i] -= d * cols[k][i]
+				}
+			}
+			var n float64
+			for _, x := range cols[j] {
+				n += x * x
+			}
+			n = math.Sqrt(n)
+			for i := range cols[j] {
+				if n > 1e-12 {
+					cols[j][i] /= n
+				} else {
+					cols[j][i] = 0
+				}
+			}
+		}
+	}
+	q := mat.NewDense(r, c, nil)
+	for j, col := range cols {
+		q.SetCol(j, col)
+	}
+	return q
 }
 
 // randomizedSVD returns the leading k left singular vectors and values of
@@ -347,4 +380,68 @@ func (m *Model) Project(text []float32) []float32 {
 		}
 	}
 	return out
+}
+
+// TrainIncidence learns item vectors as the (user-weighted) sets of users
+// who consumed each item: item i's vector has weight 1/√n_u in user u's
+// dimension when u consumed i (n_u = u's number of items), so that the
+// cosine of two items is the item-kNN similarity with popular-user
+// damping. With more users than dim, the incidence vectors are projected
+// to dim dimensions by a seeded random ±1/√dim matrix, which keeps inner
+// products in expectation (Johnson–Lindenstrauss).
+func TrainIncidence(seqs [][]string, dim int, seed uint64) (*Model, error) {
+	count := map[string]bool{}
+	for _, s := range seqs {
+		for _, it := range s {
+			count[it] = true
+		}
+	}
+	ids := make([]string, 0, len(count))
+	for id := range count {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	if len(ids) < 2 {
+		return nil, errors.New("collab: fewer than two items to learn from")
+	}
+	pos := make(map[string]int, len(ids))
+	for i, id := range ids {
+		pos[id] = i
+	}
+	exact := dim <= 0 || dim >= len(seqs)
+	if exact {
+		dim = len(seqs)
+	}
+	m := &Model{Dim: dim, IDs: ids, Vectors: make([]float32, len(ids)*dim)}
+	rng := rand.New(rand.NewPCG(seed, 0x1ac))
+	proj := make([]float32, dim)
+	for u, s := range seqs {
+		uniq := map[int]bool{}
+		for _, it := range s {
+			uniq[pos[it]] = true
+		}
+		w := float32(1 / math.Sqrt(float64(len(uniq))))
+		if exact {
+			for i := range uniq {
+				m.Vectors[i*dim+u] += w
+			}
+			continue
+		}
+		s := float32(1 / math.Sqrt(float64(dim)))
+		for k := range proj {
+			if rng.IntN(2) == 0 {
+				proj[k] = s * w
+			} else {
+				proj[k] = -s * w
+			}
+		}
+		for i := range uniq {
+			row := m.Vectors[i*dim : (i+1)*dim]
+			for k, x := range proj {
+				row[k] += x
+			}
+		}
+	}
+	m.buildIndex()
+	return m, nil
 }

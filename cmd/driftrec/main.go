@@ -47,6 +47,7 @@ func commands() []command {
 		{"reindex", "re-embed the catalogue and rebuild profiles after a model change", runReindex},
 		{"bench", "load-test a server on this machine (ingestion, latency, memory)", runBench},
 		{"eval", "evaluate recommenders offline on MovieLens or an event log", runEval},
+		{"train", "learn collaborative item vectors and a text adapter from the event log", runTrain},
 		{"version", "print the version", runVersion},
 	}
 }

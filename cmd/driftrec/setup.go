@@ -13,6 +13,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/driftrec/driftrec"
+	"github.com/driftrec/driftrec/collab"
 	"github.com/driftrec/driftrec/engine"
 	"github.com/driftrec/driftrec/index"
 )
@@ -29,6 +30,8 @@ type common struct {
 	remote     remoteFlags
 
 	durability   string
+	collabFile   string
+	collabWeight float64
 	indexKind    string
 	annThreshold int
 	annStorage   string
@@ -64,6 +67,8 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress bars (for scripts)")
 	fs.StringVar(&c.durability, "durability", "fsync", "embedded store: fsync (an acknowledged event survives power loss) or process (it survives the process being killed, not power loss; no fsync per commit)")
+	fs.StringVar(&c.collabFile, "collab", "", "model from driftrec train: item vectors learned from the event log, joined to the encoder's")
+	fs.Float64Var(&c.collabWeight, "collab-weight", 0.5, "weight of the learned part in similarities (0..1)")
 	fs.StringVar(&c.indexKind, "index", "auto", "item index: auto (exact scan, switching to HNSW above -ann-threshold items), exact, or hnsw")
 	fs.IntVar(&c.annThreshold, "ann-threshold", index.DefaultAutoThreshold, "catalogue size at which -index auto switches to HNSW")
 	fs.StringVar(&c.annStorage, "ann-storage", "float32", "HNSW vector storage: float32, float16 or int8 (re-ranked in float32)")
@@ -197,6 +202,11 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*engine.Engine, er
 	if err != nil {
 		return nil, err
 	}
+	if c.collabFile != "" {
+		if enc, err = withCollab(enc, c.collabFile, c.collabWeight); err != nil {
+			return nil, err
+		}
+	}
 	st, err := c.openStore(ctx, log)
 	if err != nil {
 		return nil, err
@@ -217,4 +227,16 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*engine.Engine, er
 		return nil, err
 	}
 	return eng, nil
+}
+
+// withCollab joins the model from driftrec train to the text encoder.
+func withCollab(enc driftrec.Encoder, path string, weight float64) (driftrec.Encoder, error) {
+	if weight <= 0 || weight >= 1 {
+		return nil, fmt.Errorf("-collab-weight must be between 0 and 1 (exclusive)")
+	}
+	m, err := collab.LoadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return collab.NewEncoder(enc, m, 1-weight, weight)
 }

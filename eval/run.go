@@ -260,6 +260,13 @@ func Evaluate(ctx context.Context, d *dataset.Dataset, o Options) (*Report, erro
 			entry{"seed-plain/" + e.Name, "seed-plain", e.Name, false, pj, 0, configParams(plainCfg, plainVar, true)},
 			entry{"driftrec/" + e.Name, "driftrec", e.Name, false, fj, 0, configParams(fullCfg, fullVar, false)},
 		)
+		if tuned != nil {
+			// The untuned defaults beside the tuned model, to show what
+			// tuning bought.
+			dj := ev.engineJob("driftrec-defaults/"+e.Name, e, engine.DefaultConfig(), []Variant{{Name: "default"}}, false, false)
+			jobs = append(jobs, dj)
+			entries = append(entries, entry{"driftrec-defaults/" + e.Name, "driftrec", e.Name, false, dj, 0, configParams(engine.DefaultConfig(), Variant{}, false)})
+		}
 	}
 	ev.plan(len(jobs), 0)
 	if err := ev.run(ctx, jobs); err != nil {

@@ -16,7 +16,7 @@ import (
 // The request-time grids: α (weight of the short-term state) and the
 // diversity λ of maximal marginal relevance.
 var (
-	alphaGrid     = []float64{0, 0.2, 0.4, 0.6, 0.8}
+	alphaGrid     = []float64{0, 0.2, 0.4, 0.6, 0.8, 0.9, 1}
 	diversityGrid = []float64{0, 0.1, 0.3}
 )
 

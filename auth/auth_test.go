@@ -83,6 +83,19 @@ func TestKeys(t *testing.T) {
 	if k, err := keys.Authenticate(admin); err != nil || k.ID != akey.ID || !k.Allows(auth.ScopeRead) || !k.Allows(auth.ScopeIngest) {
 		t.Fatalf("admin: %+v %v", k, err)
 	}
+	// Revoking the last key closes the API; it does not open it.
+	if ok, err := auth.Revoke(path, akey.ID); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if keys, err = auth.Open(path); err != nil {
+		t.Fatal(err)
+	}
+	if on, _ := keys.Enabled(); !on {
+		t.Fatal("revoking every key turned authentication off")
+	}
+	if _, err := keys.Authenticate(admin); err == nil {
+		t.Fatal("a revoked admin key still works")
+	}
 }
 
 func TestKeysReloadAndRefuse(t *testing.T) {

@@ -18,10 +18,10 @@ import (
 // AccessConfig configures what stands in front of every route: API keys,
 // CORS and rate limits.
 type AccessConfig struct {
-	// Keys, when not nil and holding at least one key, requires a key
-	// with the route's scope on every request but the public ones
+	// Keys, when not nil and its file exists (auth.Keys.Enabled), requires
+	// a key with the route's scope on every request but the public ones
 	// (health, readiness, the OpenAPI document and the console's static
-	// files). With no keys the API is open.
+	// files). Without a keys file the API is open.
 	Keys *auth.Keys
 	// CORSOrigins are the origins whose browsers may call the API ("*"
 	// for any). Empty: no cross-origin access (browsers refuse).

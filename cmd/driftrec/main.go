@@ -47,6 +47,9 @@ func commands() []command {
 		{"reindex", "re-embed the catalogue and rebuild profiles after a model change", runReindex},
 		{"bench", "load-test a server on this machine (ingestion, latency, memory)", runBench},
 		{"eval", "evaluate recommenders offline on MovieLens or an event log", runEval},
+		{"keys", "create, list and revoke API keys", runKeys},
+		{"masterkey", "make a master (or pseudonym) key, or rotate the master key of a store", runMasterKey},
+		{"compact", "rewrite the embedded store without the leftovers of deleted data (server stopped)", runCompact},
 		{"version", "print the version", runVersion},
 	}
 }

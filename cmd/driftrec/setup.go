@@ -27,6 +27,7 @@ type common struct {
 	logLevel   string
 	quiet      bool
 	remote     remoteFlags
+	privacy    privacyFlags // privacy.go
 
 	durability   string
 	indexKind    string
@@ -67,6 +68,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.indexKind, "index", "auto", "item index: auto (exact scan, switching to HNSW above -ann-threshold items), exact, or hnsw")
 	fs.IntVar(&c.annThreshold, "ann-threshold", index.DefaultAutoThreshold, "catalogue size at which -index auto switches to HNSW")
 	fs.StringVar(&c.annStorage, "ann-storage", "float32", "HNSW vector storage: float32, float16 or int8 (re-ranked in float32)")
+	c.privacy.register(fs)
 	fs.Float64Var(&c.alpha, "alpha", -1, "default fusion weight α of the current session (0..1; -1 keeps the configured value)")
 	fs.IntVar(&c.maxInterests, "max-interests", 0, "long-term interests per user (0 keeps the configured value)")
 	fs.StringVar(&c.halfLife, "half-life", "", "half-life of long-term interests, e.g. 720h or 30d (empty keeps the configured value)")
@@ -165,11 +167,35 @@ func (c *common) isPostgres() bool {
 	return strings.HasPrefix(c.store, "postgres://") || strings.HasPrefix(c.store, "postgresql://")
 }
 
-// openStore opens the configured store.
+// openStore opens the configured store, sealed and pseudonymised as the
+// privacy flags say (privacy.go).
 func (c *common) openStore(ctx context.Context, log *slog.Logger) (driftrec.Store, error) {
-	if c.isPostgres() {
-		return openPostgres(ctx, c.store, log)
+	kr, err := c.privacy.keyring()
+	if err != nil {
+		return nil, err
 	}
+	var sealer driftrec.Sealer
+	if kr != nil {
+		sealer = kr
+	}
+	var st driftrec.Store
+	if c.isPostgres() {
+		st, err = openPostgres(ctx, c.store, log, sealer)
+	} else {
+		st, err = c.openEmbedded(sealer)
+	}
+	if err != nil {
+		return nil, err
+	}
+	wrapped, err := c.privacy.bind(ctx, st, kr)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return wrapped, nil
+}
+
+func (c *common) openEmbedded(sealer driftrec.Sealer) (driftrec.Store, error) {
 	if c.store != "" && c.store != "bolt" {
 		return nil, fmt.Errorf("-store %q: want empty (embedded) or a postgres:// URL", c.store)
 	}
@@ -184,7 +210,7 @@ func (c *common) openStore(ctx context.Context, log *slog.Logger) (driftrec.Stor
 	default:
 		return nil, fmt.Errorf("-durability %q: want fsync or process", c.durability)
 	}
-	return openBolt(filepath.Join(c.dataDir, "driftrec.db"), noSync)
+	return openBolt(filepath.Join(c.dataDir, "driftrec.db"), noSync, sealer)
 }
 
 // open opens store, encoder and engine.
@@ -211,7 +237,12 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*engine.Engine, er
 		st.Close()
 		return nil, err
 	}
-	eng, err := engine.Open(ctx, st, enc, cfg, engine.WithLogger(log), engine.WithIndex(idx))
+	retention, err := c.privacy.retention()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	eng, err := engine.Open(ctx, st, enc, cfg, engine.WithLogger(log), engine.WithIndex(idx), engine.WithTextRetention(retention))
 	if err != nil {
 		st.Close()
 		return nil, err

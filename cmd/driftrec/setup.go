@@ -140,7 +140,7 @@ func (c *common) logger(w io.Writer) (*slog.Logger, error) {
 	if err := lvl.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return nil, fmt.Errorf("-log-level: %w", err)
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl})), nil
+	return slog.New(redactLogs(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))), nil // redact.go
 }
 
 // openIndex builds the configured item index.

@@ -136,6 +136,11 @@ func (a *Access) wrap(s *Server, next *http.ServeMux) http.Handler {
 			if on {
 				key, err := a.cfg.Keys.Authenticate(apiKey(r))
 				if err != nil {
+					// Failed attempts count against the address's limit,
+					// so that guessing is throttled like any request.
+					if a.limited(w, "addr:"+remoteHost(r)) {
+						return
+					}
 					h.Set("WWW-Authenticate", `Bearer realm="driftrec"`)
 					s.writeError(w, r, &driftrec.Error{Code: driftrec.EUNAUTHORIZED, Message: err.Error() + `; send "Authorization: Bearer <key>"`})
 					return
@@ -147,18 +152,31 @@ func (a *Access) wrap(s *Server, next *http.ServeMux) http.Handler {
 				client = "key:" + key.ID
 			}
 		}
-		if a.limiters != nil && !publicRoutes[pattern] {
+		if !publicRoutes[pattern] {
 			if client == "" {
 				client = "addr:" + remoteHost(r)
 			}
-			if ok, retry := a.limiters.allow(client); !ok {
-				h.Set("Retry-After", strconv.Itoa(max(1, int(retry.Seconds()+0.999))))
-				writeJSON(w, http.StatusTooManyRequests, errorBody("rate_limited", "too many requests from this client; retry after the time in Retry-After", ""))
+			if a.limited(w, client) {
 				return
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// limited takes a token from client's bucket, or answers 429 and reports
+// that it did.
+func (a *Access) limited(w http.ResponseWriter, client string) bool {
+	if a.limiters == nil {
+		return false
+	}
+	ok, retry := a.limiters.allow(client)
+	if ok {
+		return false
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(retry.Seconds()+0.999))))
+	writeJSON(w, http.StatusTooManyRequests, errorBody("rate_limited", "too many requests from this client; retry after the time in Retry-After", ""))
+	return true
 }
 
 func remoteHost(r *http.Request) string {

@@ -20,7 +20,9 @@
 //
 // The server re-reads the keys file when it changes (checking at most
 // once a second), so keys created or revoked with "driftrec keys" take
-// effect without a restart.
+// effect without a restart. Without a keys file the API is open; once the
+// file exists — the first "driftrec keys create" makes it — every request
+// needs a key, even after the last one is revoked.
 package auth
 
 import (
@@ -333,13 +335,15 @@ func (k *Keys) refresh() error {
 	return nil
 }
 
-// Enabled reports whether any key exists: with none, the API is open.
-// The second result is an error from re-reading the file, for logging.
+// Enabled reports whether keys are required: whenever the keys file
+// exists, even with no key left in it (revoking the last key must close
+// the API, not open it). Without the file the API is open. The second
+// result is an error from re-reading the file, for logging.
 func (k *Keys) Enabled() (bool, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	err := k.refresh()
-	return len(k.byID) > 0, err
+	return k.stamp.exists || len(k.byID) > 0, err
 }
 
 // Authenticate returns the key that token is.

@@ -83,6 +83,19 @@ func TestKeys(t *testing.T) {
 	if k, err := keys.Authenticate(admin); err != nil || k.ID != akey.ID || !k.Allows(auth.ScopeRead) || !k.Allows(auth.ScopeIngest) {
 		t.Fatalf("admin: %+v %v", k, err)
 	}
+	// Revoking the last key closes the API; it does not open it.
+	if ok, err := auth.Revoke(path, akey.ID); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if keys, err = auth.Open(path); err != nil {
+		t.Fatal(err)
+	}
+	if on, _ := keys.Enabled(); !on {
+		t.Fatal("revoking every key turned authentication off")
+	}
+	if _, err := keys.Authenticate(admin); err == nil {
+		t.Fatal("a revoked admin key still works")
+	}
 }
 
 func TestKeysReloadAndRefuse(t *testing.T) {
@@ -134,4 +147,33 @@ func TestKeysReloadAndRefuse(t *testing.T) {
 			t.Errorf("ParseScopes(%q) = %v, %v", tc.in, sc, err)
 		}
 	}
+}
+
+// FuzzKeysFile feeds arbitrary keys files and tokens: a bad file fails
+// Open with an error, and no token but the real one authenticates.
+func FuzzKeysFile(f *testing.F) {
+	f.Add([]byte(`{"keys":[{"id":"0123456789abcdef","name":"n","scopes":["read"],"sha256":"`+strings.Repeat("0", 64)+`","created":"2026-01-01T00:00:00Z"}]}`), "drk_0123456789abcdef_"+strings.Repeat("A", 43))
+	f.Add([]byte(`{"keys":null}`), "")
+	f.Add([]byte(`{`), "drk_")
+	f.Fuzz(func(t *testing.T, file []byte, token string) {
+		path := filepath.Join(t.TempDir(), "k.json")
+		if err := os.WriteFile(path, file, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		keys, err := auth.Open(path)
+		if err != nil {
+			return
+		}
+		if k, err := keys.Authenticate(token); err == nil {
+			// Only a token whose hash the file holds can pass.
+			list, _ := auth.List(path)
+			found := false
+			for _, l := range list {
+				found = found || (l.ID == k.ID && l.SHA256 == k.SHA256)
+			}
+			if !found {
+				t.Fatalf("token %q authenticated as %+v", token, k)
+			}
+		}
+	})
 }

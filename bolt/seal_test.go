@@ -15,7 +15,7 @@ import (
 	"github.com/driftrec/driftrec/storetest"
 )
 
-func newKeyring(t *testing.T) *seal.Keyring {
+func newKeyring(t testing.TB) *seal.Keyring {
 	t.Helper()
 	text, err := seal.NewMasterKey()
 	if err != nil {

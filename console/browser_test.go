@@ -40,7 +40,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	root := moduleRoot(t)
 	bin := buildDriftrec(t, root)
 	report := writeEvalReport(t, bin, root)
-	base := startServer(t, bin, root, report)
+	base := startServer(t, bin, root, "-demo", "-eval-report", report)
 	shots := artifactDir(t)
 	b := newBrowser(t, chromium, shots)
 
@@ -131,6 +131,14 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("evaluation notice %q", best)
 	}
 
+	// Without a report, the view says how to make one.
+	empty := startServer(t, bin, root, "-encoder", "lexical", "-eval-report", filepath.Join(t.TempDir(), "report.json"))
+	b.do("an empty evaluation", chromedp.Navigate(empty+"/#/eval"), chromedp.WaitVisible(css(`.eval .empty-title`)))
+	if title, text := value(b, "empty state", chromedp.Text(css(`.eval .empty-title`))), value(b, "empty state", chromedp.Text(css(`.eval .empty`))); title != "No evaluation report yet" || !strings.Contains(text, "driftrec eval") {
+		t.Fatalf("empty evaluation view: %q %q", title, text)
+	}
+	b.shot("06b-evaluation-empty.png")
+
 	// Keyboard users start at the skip link, which shows when focused.
 	b.do("keyboard entry",
 		// A new address loads the page afresh, as a visitor arrives.
@@ -159,7 +167,14 @@ func TestConsoleInBrowser(t *testing.T) {
 	if v := value(b, "CSP violations", chromedp.Evaluate[[]string](`window.__cspViolations || []`)); len(v) > 0 {
 		t.Errorf("Content-Security-Policy violations: %v", v)
 	}
-	if p := b.problems.list(); len(p) > 0 {
+	// The empty evaluation's 404 is the one failed request expected.
+	var unexpected []string
+	for _, p := range b.problems.list() {
+		if !(strings.Contains(p, "status of 404") && strings.HasSuffix(p, empty+"/v1/eval/report")) {
+			unexpected = append(unexpected, p)
+		}
+	}
+	if p := unexpected; len(p) > 0 {
 		t.Errorf("the browser reported problems:\n%s", strings.Join(p, "\n"))
 	}
 	t.Logf("screenshots in %s", shots)
@@ -308,12 +323,12 @@ func writeEvalReport(t *testing.T, bin, root string) string {
 	return report
 }
 
-// startServer runs "driftrec serve -demo" on a free port and returns its
-// URL; the server is stopped when the test ends.
-func startServer(t *testing.T, bin, root, report string) string {
+// startServer runs "driftrec serve" with args on a free port and returns
+// its URL; the server is stopped when the test ends.
+func startServer(t *testing.T, bin, root string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "-demo", "-addr", "127.0.0.1:0", "-data-dir", t.TempDir(),
-		"-models", filepath.Join(root, "models"), "-eval-report", report, "-log-level", "warn")
+	cmd := exec.Command(bin, append([]string{"serve", "-addr", "127.0.0.1:0", "-data-dir", t.TempDir(),
+		"-models", filepath.Join(root, "models"), "-log-level", "warn"}, args...)...)
 	var logs syncBuffer
 	cmd.Stderr = &logs
 	stdout, err := cmd.StdoutPipe()

@@ -36,7 +36,7 @@ func TestEvaluateMini(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantMethods := []string{"popularity", "popularity-all-so-far", "popularity-static", "item-knn", "seed-plain/lexical", "driftrec/lexical"}
+	wantMethods := []string{"popularity", "popularity-all-so-far", "popularity-static", "item-knn", "seed-plain/lexical", "driftrec/lexical", "driftrec+collab/lexical"}
 	if strings.Join(rep.Order, ",") != strings.Join(wantMethods, ",") {
 		t.Fatalf("methods %v, want %v", rep.Order, wantMethods)
 	}
@@ -209,6 +209,12 @@ func TestSweepMini(t *testing.T) {
 	}
 	if got := rep.Methods["driftrec/lexical"].Params["alpha"]; formatAny(got) != at {
 		t.Errorf("chosen alpha %v, best on validation %s", got, at)
+	}
+	if c := rep.Sweep.Curves["driftrec+collab/lexical"]; len(c["cf_weight"]) != len(collabWeights) || len(c["alpha"]) != collabAlphas {
+		t.Errorf("collab curves %v", c)
+	}
+	if got := rep.Methods["driftrec+collab/lexical"].Params["cf_weight"]; got == nil {
+		t.Error("the collab method does not report its weight")
 	}
 	if len(rep.Sweep.Curves["seed-plain/lexical"]["alpha"]) != len(alphaGrid) {
 		t.Errorf("seed-plain alpha curve %v", rep.Sweep.Curves["seed-plain/lexical"])

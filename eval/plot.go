@@ -98,6 +98,9 @@ func sweepPlot(r *Report, param string, curves []string, w io.Writer) error {
 		p.Legend.Add(c, line, points)
 	}
 	p.NominalX(labels...)
+	// Room for the legend above the curves and for the outer labels.
+	p.X.Min, p.X.Max = -0.3, float64(len(labels))-0.7
+	p.Y.Min, p.Y.Max = 0, 1.4*p.Y.Max
 	p.Add(plotter.NewGrid())
 	return save(p, w, 16*vg.Centimeter, 10*vg.Centimeter)
 }
@@ -105,40 +108,46 @@ func sweepPlot(r *Report, param string, curves []string, w io.Writer) error {
 func resultsPlot(r *Report, w io.Writer) error {
 	p := plot.New()
 	p.Title.Text = "Test NDCG@10 with 95% bootstrap intervals"
-	p.Y.Label.Text = "test NDCG@10"
-	vals := make(plotter.Values, len(r.Order))
-	errs := make(plotter.YErrors, len(r.Order))
+	p.X.Label.Text = "test NDCG@10"
+	// Horizontal bars, first method on top, so long names need no
+	// rotation.
+	n := len(r.Order)
+	vals := make(plotter.Values, n)
+	errs := make(plotter.XErrors, n)
+	xys := make(plotter.XYs, n)
+	names := make([]string, n)
 	for i, name := range r.Order {
+		k := n - 1 - i
 		m := r.Methods[name]
-		vals[i] = m.Test[MetricNDCG10]
+		vals[k] = m.Test[MetricNDCG10]
+		names[k] = name
+		xys[k] = plotter.XY{X: vals[k], Y: float64(k)}
 		ci := m.CI95["test"][MetricNDCG10]
 		if !math.IsNaN(ci[0]) {
-			errs[i].Low, errs[i].High = vals[i]-ci[0], ci[1]-vals[i]
+			errs[k].Low, errs[k].High = vals[k]-ci[0], ci[1]-vals[k]
 		}
 	}
-	bars, err := plotter.NewBarChart(vals, 14)
+	bars, err := plotter.NewBarChart(vals, 12)
 	if err != nil {
 		return err
 	}
+	bars.Horizontal = true
 	bars.Color = palette[0]
 	bars.LineStyle.Width = 0
-	xys := make(plotter.XYs, len(vals))
-	for i, v := range vals {
-		xys[i] = plotter.XY{X: float64(i), Y: v}
-	}
-	eb, err := plotter.NewYErrorBars(struct {
+	eb, err := plotter.NewXErrorBars(struct {
 		plotter.XYer
-		plotter.YErrorer
+		plotter.XErrorer
 	}{xys, errs})
 	if err != nil {
 		return err
 	}
 	p.Add(plotter.NewGrid(), bars, eb)
-	p.NominalX(r.Order...)
-	p.X.Tick.Label.Rotation = math.Pi / 4
-	p.X.Tick.Label.XAlign = draw.XRight
-	p.X.Tick.Label.YAlign = draw.YCenter
-	return save(p, w, 18*vg.Centimeter, 12*vg.Centimeter)
+	p.NominalY(names...)
+	p.X.Min = 0
+	for i := range vals {
+		p.X.Max = math.Max(p.X.Max, 1.05*(vals[i]+errs[i].High))
+	}
+	return save(p, w, 18*vg.Centimeter, vg.Length(2+0.8*float64(n))*vg.Centimeter)
 }
 
 func save(p *plot.Plot, w io.Writer, width, height vg.Length) error {

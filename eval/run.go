@@ -73,6 +73,7 @@ type evaluator struct {
 	engine atomic.Int64
 	// validSteps is the length of a validation-only replay.
 	validSteps int
+	collab     collabModels
 }
 
 func (ev *evaluator) run(ctx context.Context, jobs []*job) error {
@@ -260,6 +261,23 @@ func Evaluate(ctx context.Context, d *dataset.Dataset, o Options) (*Report, erro
 			entry{"seed-plain/" + e.Name, "seed-plain", e.Name, false, pj, 0, configParams(plainCfg, plainVar, true)},
 			entry{"driftrec/" + e.Name, "driftrec", e.Name, false, fj, 0, configParams(fullCfg, fullVar, false)},
 		)
+		cw, cfgC, varC := collabDefaultWeight, engine.DefaultConfig(), Variant{Name: "default"}
+		if t := tuned[e.Name+"/collab"]; t != nil {
+			cfgC, varC, cw = t.cfg, t.variant, t.cfWeight
+		}
+		cj := ev.collabJob("driftrec+collab/"+e.Name, e, cw, cfgC, []Variant{varC}, false)
+		jobs = append(jobs, cj)
+		cp := configParams(cfgC, varC, false)
+		cp["cf_weight"] = cw
+		cp["item_vectors"] = "text vector ⊕ collaborative vector (package collab: PPMI + randomised SVD, 64 dims, trained on the training split; ridge adapter for texts)"
+		entries = append(entries, entry{"driftrec+collab/" + e.Name, "driftrec-collab", e.Name, false, cj, 0, cp})
+		if tuned != nil {
+			// The untuned defaults beside the tuned model, to show what
+			// tuning bought.
+			dj := ev.engineJob("driftrec-defaults/"+e.Name, e, engine.DefaultConfig(), []Variant{{Name: "default"}}, false, false)
+			jobs = append(jobs, dj)
+			entries = append(entries, entry{"driftrec-defaults/" + e.Name, "driftrec", e.Name, false, dj, 0, configParams(engine.DefaultConfig(), Variant{}, false)})
+		}
 	}
 	ev.plan(len(jobs), 0)
 	if err := ev.run(ctx, jobs); err != nil {

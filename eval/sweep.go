@@ -16,7 +16,7 @@ import (
 // The request-time grids: α (weight of the short-term state) and the
 // diversity λ of maximal marginal relevance.
 var (
-	alphaGrid     = []float64{0, 0.2, 0.4, 0.6, 0.8}
+	alphaGrid     = []float64{0, 0.2, 0.4, 0.6, 0.8, 0.9, 1}
 	diversityGrid = []float64{0, 0.1, 0.3}
 )
 
@@ -24,6 +24,8 @@ var (
 type tunedConfig struct {
 	cfg     engine.Config
 	variant Variant
+	// cfWeight is the collaborative share of collab methods.
+	cfWeight float64
 }
 
 // sweepValue is one value of a replay-level parameter.
@@ -111,7 +113,7 @@ func diversityVariants(alpha *float64) []Variant {
 // validation NDCG@10 with validation-only replays.
 func (ev *evaluator) sweep(ctx context.Context) (map[string]*tunedConfig, *SweepReport, error) {
 	rep := &SweepReport{Objective: "validation NDCG@10", Curves: map[string]map[string][]SweepPoint{}}
-	perEncoder := 1 + 3 // plain α; full: first α, final α, diversity
+	perEncoder := 1 + 3 + len(collabWeights) // plain α; full: first α, final α, diversity; collab weights
 	for _, p := range driftrecParams() {
 		perEncoder += len(p.values) - 1
 	}
@@ -119,15 +121,26 @@ func (ev *evaluator) sweep(ctx context.Context) (map[string]*tunedConfig, *Sweep
 	tuned := map[string]*tunedConfig{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	errs := make([]error, 2*len(ev.o.Encoders))
+	errs := make([]error, 3*len(ev.o.Encoders))
 	for i, e := range ev.o.Encoders {
-		wg.Add(2)
+		wg.Add(3)
+		go func() {
+			defer wg.Done()
+			t, w, curves, err := ev.tuneCollab(ctx, e)
+			mu.Lock()
+			defer mu.Unlock()
+			errs[3*i+2] = err
+			if t != nil {
+				t.cfWeight = w
+			}
+			tuned[e.Name+"/collab"], rep.Curves["driftrec+collab/"+e.Name] = t, curves
+		}()
 		go func() {
 			defer wg.Done()
 			t, curves, err := ev.tunePlain(ctx, e)
 			mu.Lock()
 			defer mu.Unlock()
-			errs[2*i] = err
+			errs[3*i] = err
 			tuned[e.Name+"/seed-plain"], rep.Curves["seed-plain/"+e.Name] = t, curves
 		}()
 		go func() {
@@ -135,7 +148,7 @@ func (ev *evaluator) sweep(ctx context.Context) (map[string]*tunedConfig, *Sweep
 			t, curves, err := ev.tuneFull(ctx, e)
 			mu.Lock()
 			defer mu.Unlock()
-			errs[2*i+1] = err
+			errs[3*i+1] = err
 			tuned[e.Name+"/driftrec"], rep.Curves["driftrec/"+e.Name] = t, curves
 		}()
 	}

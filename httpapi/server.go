@@ -49,6 +49,8 @@ type Server struct {
 	metrics *metrics
 	extra   []func(*http.ServeMux)
 	ext     extensions
+	access  *Access // keys, CORS, rate limits (access.go)
+	privacy privacyState
 }
 
 // Option customises New.
@@ -85,7 +87,7 @@ func (s *Server) Registry() *prometheus.Registry { return s.reg }
 
 // Handler returns the root handler with logging, metrics and panic
 // recovery around every route.
-func (s *Server) Handler() http.Handler { return s.instrument(s.mux) }
+func (s *Server) Handler() http.Handler { return s.instrument(s.access.wrap(s, s.mux)) }
 
 func (s *Server) routes() {
 	s.handle("PUT /v1/items", s.putItems)
@@ -108,6 +110,11 @@ func (s *Server) routes() {
 	s.handle("POST /v1/expand", s.postExpand)
 	s.handle("GET /v1/eval/report", s.getEvalReport)
 	s.handle("GET /v1/eval/files/{name}", s.getEvalFile)
+	s.handle("GET /v1/users/{user}/export", s.getUserExport)
+	s.handle("GET /v1/stats/popular", s.getStatsPopular)
+	s.handle("GET /v1/stats/trending-interests", s.getStatsInterests)
+	s.handle("GET /v1/stats/profiles", s.getStatsProfiles)
+	s.handle("GET /v1/stats/budget", s.getStatsBudget)
 	s.handle("GET /healthz", s.healthz)
 	s.handle("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))

@@ -15,15 +15,13 @@ func (a *Auto) SearchBatch(qs [][]float32, k int, m Metric, f Filter) [][]Hit {
 	return out
 }
 
-// Scan calls fn with every item and its vector while the exact index
-// serves (see Exact.Scan) and reports true; once the graph serves it calls
-// nothing and reports false, and callers fall back to Vector.
+// Scan calls fn with every item and its vector (see Exact.Scan and
+// HNSW.Scan) and reports true.
 func (a *Auto) Scan(fn func(id string, vec []float32) bool) bool {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	if a.graph != nil {
-		return false
+		return a.graph.Scan(fn)
 	}
-	a.exact.Scan(fn)
-	return true
+	return a.exact.Scan(fn)
 }

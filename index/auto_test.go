@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -171,5 +172,36 @@ func TestAutoSaveLoad(t *testing.T) {
 	}
 	if _, err := LoadAuto(context.Background(), bytes.NewReader([]byte("junk")), Config{}); err == nil {
 		t.Error("loaded junk")
+	}
+}
+
+func TestScanAfterSwitch(t *testing.T) {
+	d := makeDataset(t, 600, 0, 8, 54, true)
+	for _, cfg := range []HNSWConfig{{}, {Storage: Int8, DiscardOriginals: true}} {
+		a, _ := NewAuto(Config{AutoThreshold: 100, HNSW: cfg})
+		if err := a.AddBatch(context.Background(), entries(d, nil)); err != nil {
+			t.Fatal(err)
+		}
+		a.Remove(itemID(7))
+		seen := map[string][]float32{}
+		if !a.Scan(func(id string, vec []float32) bool {
+			seen[id] = slices.Clone(vec)
+			return true
+		}) {
+			t.Fatal("Scan reported false")
+		}
+		for id, vec := range seen {
+			if want, _ := a.Vector(id); !reflect.DeepEqual(vec, want) {
+				t.Fatalf("Scan gave %s a different vector than Vector", id)
+			}
+		}
+		if _, removed := seen[itemID(7)]; len(seen) != 599 || removed {
+			t.Errorf("Scan visited %d items (removed one seen: %v)", len(seen), removed)
+		}
+		n := 0
+		a.Scan(func(string, []float32) bool { n++; return n < 5 })
+		if n != 5 {
+			t.Errorf("Scan went on after false: %d calls", n)
+		}
 	}
 }

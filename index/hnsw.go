@@ -562,3 +562,33 @@ func (h *HNSW) Stats() Stats {
 	}
 	return st
 }
+
+// Scan calls fn with every live item and its vector until fn returns false,
+// and reports true. The vector is the index's float32 original, or with
+// DiscardOriginals a decompressed copy in a reused buffer: either way fn
+// must not modify or retain it. The index is read-locked for the whole
+// scan, so fn must not call back into it.
+func (h *HNSW) Scan(fn func(id string, vec []float32) bool) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var buf []float32
+	if !h.vecs.hasExact() {
+		buf = make([]float32, h.dim)
+	}
+	for i, st := range h.state {
+		if st != nodeLive {
+			continue
+		}
+		u := uint32(i)
+		v := buf
+		if buf == nil {
+			v = h.vecs.exactRow(u)
+		} else {
+			h.vecs.decode(u, buf)
+		}
+		if !fn(h.ids[i], v) {
+			break
+		}
+	}
+	return true
+}

@@ -83,10 +83,11 @@ func ParseMasterKey(text []byte) (*MasterKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seal: master key: %w (make one with \"driftrec masterkey new\")", err)
 	}
-	return newMasterKey(raw)
+	return MasterKeyFrom(raw)
 }
 
-func newMasterKey(raw []byte) (*MasterKey, error) {
+// MasterKeyFrom returns the master key of 32 raw bytes.
+func MasterKeyFrom(raw []byte) (*MasterKey, error) {
 	block, err := aes.NewCipher(raw)
 	if err != nil {
 		return nil, fmt.Errorf("seal: %w", err)
@@ -109,7 +110,7 @@ func LoadMasterKey(path string) (*MasterKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("seal: master key: %w", err)
 	}
-	return newMasterKey(raw)
+	return MasterKeyFrom(raw)
 }
 
 // Keyring is a driftrec.Sealer: it wraps new data keys under the current

@@ -48,6 +48,9 @@ func commands() []command {
 		{"bench", "load-test a server on this machine (ingestion, latency, memory)", runBench},
 		{"eval", "evaluate recommenders offline on MovieLens or an event log", runEval},
 		{"train", "learn collaborative item vectors and a text adapter from the event log", runTrain},
+		{"keys", "create, list and revoke API keys", runKeys},
+		{"masterkey", "make a master (or pseudonym) key, or rotate the master key of a store", runMasterKey},
+		{"compact", "rewrite the embedded store without the leftovers of deleted data (server stopped)", runCompact},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,6 +27,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxBody := fs.Int64("max-body", 16<<20, "largest request body in bytes")
 	var cf consoleFlags
 	cf.register(fs)
+	var af accessFlags // privacy.go
+	af.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -55,6 +58,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		log.Info("demo loaded", "items", n.Items, "events", n.Events, "users", n.Users)
 	}
+	kr, err := c.privacy.keyring()
+	if err != nil {
+		return err
+	}
+	guard, access, err := af.options(ctx, &c, eng, kr, log)
+	if err != nil {
+		return err
+	}
+	extra = append(extra, guard...)
+	af.warnIfOpen(*addr, log, &c)
+	retentionCtx, stopRetention := context.WithCancel(ctx)
+	retentionDone := make(chan struct{})
+	go func() { defer close(retentionDone); runRetention(retentionCtx, eng, af.retentionRuns, log) }()
+	defer func() { stopRetention(); <-retentionDone }() // before eng.Close
 	srv := httpapi.New(eng, httpapi.Config{MaxBodyBytes: *maxBody, Version: version}, append([]httpapi.Option{httpapi.WithLogger(log)}, extra...)...)
 	hs := &http.Server{
 		Handler:           srv.Handler(),
@@ -63,6 +80,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          nil,
+		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -93,6 +111,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
+	access.Drain()
+	if af.drainDelay > 0 {
+		time.Sleep(af.drainDelay)
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {

@@ -28,6 +28,7 @@ type common struct {
 	logLevel   string
 	quiet      bool
 	remote     remoteFlags
+	privacy    privacyFlags // privacy.go
 
 	durability   string
 	collabFile   string
@@ -72,6 +73,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.indexKind, "index", "auto", "item index: auto (exact scan, switching to HNSW above -ann-threshold items), exact, or hnsw")
 	fs.IntVar(&c.annThreshold, "ann-threshold", index.DefaultAutoThreshold, "catalogue size at which -index auto switches to HNSW")
 	fs.StringVar(&c.annStorage, "ann-storage", "float32", "HNSW vector storage: float32, float16 or int8 (re-ranked in float32)")
+	c.privacy.register(fs)
 	fs.Float64Var(&c.alpha, "alpha", -1, "default fusion weight α of the current session (0..1; -1 keeps the configured value)")
 	fs.IntVar(&c.maxInterests, "max-interests", 0, "long-term interests per user (0 keeps the configured value)")
 	fs.StringVar(&c.halfLife, "half-life", "", "half-life of long-term interests, e.g. 720h or 30d (empty keeps the configured value)")
@@ -143,7 +145,7 @@ func (c *common) logger(w io.Writer) (*slog.Logger, error) {
 	if err := lvl.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return nil, fmt.Errorf("-log-level: %w", err)
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl})), nil
+	return slog.New(redactLogs(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))), nil // redact.go
 }
 
 // openIndex builds the configured item index.
@@ -170,11 +172,35 @@ func (c *common) isPostgres() bool {
 	return strings.HasPrefix(c.store, "postgres://") || strings.HasPrefix(c.store, "postgresql://")
 }
 
-// openStore opens the configured store.
+// openStore opens the configured store, sealed and pseudonymised as the
+// privacy flags say (privacy.go).
 func (c *common) openStore(ctx context.Context, log *slog.Logger) (driftrec.Store, error) {
-	if c.isPostgres() {
-		return openPostgres(ctx, c.store, log)
+	kr, err := c.privacy.keyring()
+	if err != nil {
+		return nil, err
 	}
+	var sealer driftrec.Sealer
+	if kr != nil {
+		sealer = kr
+	}
+	var st driftrec.Store
+	if c.isPostgres() {
+		st, err = openPostgres(ctx, c.store, log, sealer)
+	} else {
+		st, err = c.openEmbedded(sealer)
+	}
+	if err != nil {
+		return nil, err
+	}
+	wrapped, err := c.privacy.bind(ctx, st, kr)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return wrapped, nil
+}
+
+func (c *common) openEmbedded(sealer driftrec.Sealer) (driftrec.Store, error) {
 	if c.store != "" && c.store != "bolt" {
 		return nil, fmt.Errorf("-store %q: want empty (embedded) or a postgres:// URL", c.store)
 	}
@@ -189,7 +215,7 @@ func (c *common) openStore(ctx context.Context, log *slog.Logger) (driftrec.Stor
 	default:
 		return nil, fmt.Errorf("-durability %q: want fsync or process", c.durability)
 	}
-	return openBolt(filepath.Join(c.dataDir, "driftrec.db"), noSync)
+	return openBolt(filepath.Join(c.dataDir, "driftrec.db"), noSync, sealer)
 }
 
 // open opens store, encoder and engine.
@@ -221,7 +247,12 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*engine.Engine, er
 		st.Close()
 		return nil, err
 	}
-	eng, err := engine.Open(ctx, st, enc, cfg, engine.WithLogger(log), engine.WithIndex(idx))
+	retention, err := c.privacy.retention()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	eng, err := engine.Open(ctx, st, enc, cfg, engine.WithLogger(log), engine.WithIndex(idx), engine.WithTextRetention(retention))
 	if err != nil {
 		st.Close()
 		return nil, err

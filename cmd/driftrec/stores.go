@@ -9,16 +9,20 @@ import (
 	"github.com/driftrec/driftrec/postgres"
 )
 
-func openBolt(path string, noSync bool) (driftrec.Store, error) {
-	s, err := bolt.Open(path, &bolt.Options{NoSync: noSync})
+func openBolt(path string, noSync bool, sealer driftrec.Sealer) (driftrec.Store, error) {
+	s, err := bolt.Open(path, &bolt.Options{NoSync: noSync, Sealer: sealer})
 	if err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-func openPostgres(ctx context.Context, dsn string, log *slog.Logger) (driftrec.Store, error) {
-	s, err := postgres.Open(ctx, dsn, postgres.WithLogger(log))
+func openPostgres(ctx context.Context, dsn string, log *slog.Logger, sealer driftrec.Sealer) (driftrec.Store, error) {
+	opts := []postgres.Option{postgres.WithLogger(log)}
+	if sealer != nil {
+		opts = append(opts, postgres.WithSealer(sealer))
+	}
+	s, err := postgres.Open(ctx, dsn, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -154,6 +155,7 @@ func (e *Encoder) Encode(ctx context.Context, texts []string) ([][]float32, erro
 	e.mu.RUnlock()
 	out := make([][]float32, len(texts))
 	tf := make(map[uint64]float64)
+	var keys []uint64
 	for i, t := range texts {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -162,8 +164,18 @@ func (e *Encoder) Encode(ctx context.Context, texts []string) ([][]float32, erro
 		}
 		clear(tf)
 		forEachFeature(t, func(h uint64, w float64) { tf[h] += w })
+		// Features that share a bucket add up in float32, so the order of
+		// the additions shows in the last bits: a fixed order makes a text's
+		// vector the same in every process (a profile replayed from the log
+		// after a crash must equal the one built live).
+		keys = keys[:0]
+		for h := range tf {
+			keys = append(keys, h)
+		}
+		slices.Sort(keys)
 		v := make([]float32, e.dim)
-		for h, c := range tf {
+		for _, h := range keys {
+			c := tf[h]
 			w := (1 + math.Log(c)) * idf(h) * (1 / math.Sqrt2)
 			// Two buckets per feature, from the two halves of the hash:
 			// a collision then shares only half of a feature's weight,

@@ -166,10 +166,10 @@ export function render(main) {
   }, (e) => {
     body.replaceChildren(e.status === 404
       ? emptyState('No evaluation report yet',
-        h('p', null, e.message),
         h('p', null, 'Run an evaluation with ', h('code', null, 'driftrec eval'), ' (see ', h('code', null, 'driftrec eval -h'),
           '), then reload this page. The server reads the report named by ', h('code', null, 'serve -eval-report'),
-          ' (default ', h('code', null, 'docs/eval/report.json'), ') on every request.'))
+          ' (default ', h('code', null, 'docs/eval/report.json'), ') on every request.'),
+        h('p', {class: 'muted small'}, `The server says: ${e.message}`))
       : errorBox(e));
   });
 }

@@ -19,7 +19,7 @@ const seedNow = 'query: 舒适的鞋垫\nview: 运动鞋\nclick: #A';
 const eventTypes = ['query', 'view', 'click', 'add_to_cart', 'purchase', 'rating', 'comment', 'like', 'dislike', 'skip'];
 
 // parseEvents reads one event per line: "type: text", "type: #item" or
-// "type: #item = 4.5"; a line without a known type is a query.
+// "rating: #item = 4.5"; a line without a known type is a query.
 export function parseEvents(text) {
   const out = [];
   text.split('\n').forEach((line, i) => {
@@ -32,7 +32,8 @@ export function parseEvents(text) {
       rest = m[2].trim();
     }
     const ev = {type};
-    const v = rest.match(/^(.*?)\s*=\s*(-?\d+(?:\.\d+)?)$/);
+    // Only a rating carries a value; elsewhere "= 42" is part of the text.
+    const v = type === 'rating' ? rest.match(/^(.*?)\s*=\s*(-?\d+(?:\.\d+)?)$/) : null;
     if (v) {
       rest = v[1];
       ev.value = Number(v[2]);

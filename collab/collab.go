@@ -38,63 +38,87 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// Options configure Train.
-type Options struct {
-	// Dim is the number of dimensions (default 64).
+// Part is one kind of learned evidence. Each item has a vector on the
+// history side (what consuming the item says about the user) and on the
+// target side (what makes the item a good next one); for symmetric parts
+// (co-occurrence) the two are the same. A user's state is built from
+// history vectors and candidates are scored by target vectors, so an
+// asymmetric part can say "after j comes x" without "after x comes j".
+type Part struct {
+	Kind   string
+	Dim    int
+	Source []float32 // len(IDs) × Dim, row-major: the history side
+	Target []float32 // the target side; nil when the part is symmetric
+}
+
+// The part kinds Train can learn.
+const (
+	// KindCooccur: item i's vector is the set of users who consumed it
+	// (each user's weight 1/√(items of the user)), so the cosine of two
+	// items is the item-kNN similarity. Exact when Dim ≥ users, a random
+	// projection otherwise.
+	KindCooccur = "cooccur"
+	// KindTransition: the directed, distance-weighted counts of x
+	// following j within a window, normalised by √(c(j)·c(x)) and
+	// factorised by randomised SVD into history (j) and target (x) sides.
+	KindTransition = "transition"
+	// KindPPMI: shifted positive PMI of co-occurrence within a window,
+	// factorised by randomised SVD (symmetric).
+	KindPPMI = "ppmi"
+)
+
+// PartSpec asks Train for one part.
+type PartSpec struct {
+	Kind string
+	// Dim is the part's dimension (Cooccur: 0 means exact).
 	Dim int
-	// Window is how many following items of a sequence count as
-	// co-occurring (default 10).
+	// Window is the co-occurrence window of Transition and PPMI parts.
 	Window int
-	// Shift is s in log s subtracted from PMI (default 1: no shift).
-	Shift float64
-	// MinCount drops items seen fewer times (default 1).
-	MinCount int
-	// PowerIterations of the randomised SVD (default 4).
-	PowerIterations int
-	// Seed makes training reproducible.
-	Seed uint64
 }
 
-func (o *Options) defaults() {
-	if o.Dim <= 0 {
-		o.Dim = 64
-	}
-	if o.Window <= 0 {
-		o.Window = 10
-	}
-	if o.Shift <= 0 {
-		o.Shift = 1
-	}
-	if o.MinCount <= 0 {
-		o.MinCount = 1
-	}
-	if o.PowerIterations <= 0 {
-		o.PowerIterations = 4
-	}
-}
-
-// Model is a trained set of item vectors, with an optional text adapter.
+// Model is a trained set of item vectors in one or more parts, with an
+// optional text adapter.
 type Model struct {
-	Dim     int
-	IDs     []string
-	Vectors []float32 // len(IDs) × Dim, row-major
-	index   map[string]int
+	IDs   []string
+	Parts []Part
+	index map[string]int
 
-	// Adapter maps a text vector (TextDim) to the item space (Dim); nil
-	// without one. Row-major TextDim × Dim.
+	// Adapter maps a text vector (TextDim) to the concatenated target
+	// sides of the parts; nil without one. Row-major TextDim × TargetDim.
 	Adapter []float32
 	TextDim int
 	// TextEncoder is the ID of the encoder the adapter was fitted for.
 	TextEncoder string
 }
 
-// Vector returns an item's vector (shared; do not modify).
-func (m *Model) Vector(id string) ([]float32, bool) {
+// TargetDim is the summed dimension of the parts.
+func (m *Model) TargetDim() int {
+	n := 0
+	for i := range m.Parts {
+		n += m.Parts[i].Dim
+	}
+	return n
+}
+
+// Has reports whether the model learned vectors for an item.
+func (m *Model) Has(id string) bool {
+	_, ok := m.index[id]
+	return ok
+}
+
+// Side returns part p's vector of an item on the history (source) or
+// target side (shared; do not modify).
+func (m *Model) Side(p int, id string, target bool) ([]float32, bool) {
 	i, ok := m.index[id]
 	if !ok {
 		return nil, false
 	}
-	return m.Vectors[i*m.Dim : (i+1)*m.Dim], true
+	pt := &m.Parts[p]
+	v := pt.Source
+	if target && pt.Target != nil {
+		v = pt.Target
+	}
+	return v[i*pt.Dim : (i+1)*pt.Dim], true
 }
 
 // Len is the number of items with vectors.
@@ -107,10 +131,41 @@ func (m *Model) buildIndex() {
 	}
 }
 
+// Options configure Train.
+type Options struct {
+	Parts []PartSpec
+	// MinCount drops items seen fewer times (default 1).
+	MinCount int
+	// Shift is s in log s subtracted from PMI (default 1: no shift).
+	Shift float64
+	// PowerIterations of the randomised SVD (default 4).
+	PowerIterations int
+	// Seed makes training reproducible.
+	Seed uint64
+}
+
+// DefaultParts are the parts driftrec train learns by default: item-kNN
+// co-occurrence (exact up to 1,024 users, projected beyond) and a
+// 128-dimensional factorisation of what follows what within 3 steps.
+func DefaultParts() []PartSpec {
+	return []PartSpec{{Kind: KindCooccur, Dim: 1024}, {Kind: KindTransition, Dim: 128, Window: 3}}
+}
+
 // Train learns item vectors from sequences of item IDs, each one user's
 // items in time order.
 func Train(seqs [][]string, opts Options) (*Model, error) {
-	opts.defaults()
+	if len(opts.Parts) == 0 {
+		opts.Parts = DefaultParts()
+	}
+	if opts.MinCount <= 0 {
+		opts.MinCount = 1
+	}
+	if opts.Shift <= 0 {
+		opts.Shift = 1
+	}
+	if opts.PowerIterations <= 0 {
+		opts.PowerIterations = 4
+	}
 	count := map[string]int{}
 	for _, s := range seqs {
 		for _, it := range s {
@@ -124,29 +179,135 @@ func Train(seqs [][]string, opts Options) (*Model, error) {
 		}
 	}
 	sort.Strings(ids)
-	n := len(ids)
-	if n < 2 {
+	if len(ids) < 2 {
 		return nil, errors.New("collab: fewer than two items to learn from")
 	}
-	dim := min(opts.Dim, n-1)
-	pos := make(map[string]int, n)
+	pos := make(map[string]int, len(ids))
 	for i, id := range ids {
 		pos[id] = i
 	}
+	idx := make([][]int, len(seqs))
+	for u, s := range seqs {
+		for _, it := range s {
+			if p, ok := pos[it]; ok {
+				idx[u] = append(idx[u], p)
+			}
+		}
+	}
+	m := &Model{IDs: ids}
+	for k, spec := range opts.Parts {
+		var part Part
+		var err error
+		seed := opts.Seed + uint64(k)*7919
+		switch spec.Kind {
+		case KindCooccur:
+			part = trainCooccur(idx, len(ids), spec.Dim, seed)
+		case KindTransition:
+			part, err = trainTransition(idx, len(ids), spec, opts.PowerIterations, seed)
+		case KindPPMI:
+			part, err = trainPPMI(idx, len(ids), spec, opts.Shift, opts.PowerIterations, seed)
+		default:
+			err = fmt.Errorf("collab: unknown part kind %q", spec.Kind)
+		}
+		if err != nil {
+			return nil, err
+		}
+		m.Parts = append(m.Parts, part)
+	}
+	m.buildIndex()
+	return m, nil
+}
 
-	// Co-occurrence within the window, weighted by 1/distance, symmetric.
+func window(spec PartSpec, def int) int {
+	if spec.Window > 0 {
+		return spec.Window
+	}
+	return def
+}
+
+// trainCooccur builds user-incidence vectors (see KindCooccur).
+func trainCooccur(seqs [][]int, n, dim int, seed uint64) Part {
+	exact := dim <= 0 || dim >= len(seqs)
+	if exact {
+		dim = len(seqs)
+	}
+	part := Part{Kind: KindCooccur, Dim: dim, Source: make([]float32, n*dim)}
+	rng := rand.New(rand.NewPCG(seed, 0x1ac))
+	proj := make([]float32, dim)
+	for u, s := range seqs {
+		uniq := map[int]bool{}
+		for _, i := range s {
+			uniq[i] = true
+		}
+		if len(uniq) == 0 {
+			continue
+		}
+		w := float32(1 / math.Sqrt(float64(len(uniq))))
+		if exact {
+			for i := range uniq {
+				part.Source[i*dim+u] += w
+			}
+			continue
+		}
+		sc := float32(1 / math.Sqrt(float64(dim)))
+		for k := range proj {
+			if rng.IntN(2) == 0 {
+				proj[k] = sc * w
+			} else {
+				proj[k] = -sc * w
+			}
+		}
+		for i := range uniq {
+			row := part.Source[i*dim : (i+1)*dim]
+			for k, x := range proj {
+				row[k] += x
+			}
+		}
+	}
+	return part
+}
+
+// trainTransition factorises the normalised directed transition counts.
+func trainTransition(seqs [][]int, n int, spec PartSpec, iters int, seed uint64) (Part, error) {
+	win := window(spec, 3)
+	cnt := make([]float64, n)
+	co := map[uint64]float64{}
+	for _, s := range seqs {
+		for a, i := range s {
+			cnt[i]++
+			for b := a + 1; b < len(s) && b-a <= win; b++ {
+				if s[b] != i {
+					co[pairKey(i, s[b])] += 1 / float64(b-a)
+				}
+			}
+		}
+	}
+	if len(co) == 0 {
+		return Part{}, errors.New("collab: no item ever follows another within the window")
+	}
+	a := newCSR(n, co, func(i, j int, c float64) float64 { return c / math.Sqrt(cnt[i]*cnt[j]) })
+	dim := min(max(spec.Dim, 1), n-1)
+	u, v, sigma := randomizedSVD(a, dim, iters, seed)
+	part := Part{Kind: KindTransition, Dim: dim, Source: make([]float32, n*dim), Target: make([]float32, n*dim)}
+	for i := 0; i < n; i++ {
+		for k := 0; k < dim; k++ {
+			s := math.Sqrt(sigma[k])
+			part.Source[i*dim+k] = float32(u.At(i, k) * s)
+			part.Target[i*dim+k] = float32(v.At(i, k) * s)
+		}
+	}
+	return part, nil
+}
+
+// trainPPMI factorises shifted positive PMI of windowed co-occurrence.
+func trainPPMI(seqs [][]int, n int, spec PartSpec, shift float64, iters int, seed uint64) (Part, error) {
+	win := window(spec, 10)
 	co := map[uint64]float64{}
 	rowSum := make([]float64, n)
 	for _, s := range seqs {
-		idx := make([]int, 0, len(s))
-		for _, it := range s {
-			if p, ok := pos[it]; ok {
-				idx = append(idx, p)
-			}
-		}
-		for a := range idx {
-			for b := a + 1; b < len(idx) && b-a <= opts.Window; b++ {
-				i, j := idx[a], idx[b]
+		for a := range s {
+			for b := a + 1; b < len(s) && b-a <= win; b++ {
+				i, j := s[a], s[b]
 				if i == j {
 					continue
 				}
@@ -158,48 +319,28 @@ func Train(seqs [][]string, opts Options) (*Model, error) {
 			}
 		}
 	}
-	var total, ctxTotal float64
+	var ctxTotal float64
 	ctx := make([]float64, n)
 	for i, r := range rowSum {
-		total += r
 		ctx[i] = math.Pow(r, 0.75)
 		ctxTotal += ctx[i]
 	}
-	if total == 0 {
-		return nil, errors.New("collab: no two items ever co-occur within the window")
+	if len(co) == 0 {
+		return Part{}, errors.New("collab: no two items ever co-occur within the window")
 	}
-	// PPMI as a sparse matrix in CSR form.
-	type entry struct {
-		col int
-		v   float64
-	}
-	rows := make([][]entry, n)
-	logShift := math.Log(opts.Shift)
-	for k, c := range co {
-		i, j := int(k>>32), int(uint32(k))
-		pmi := math.Log(c*ctxTotal/(rowSum[i]*ctx[j])) - logShift
-		if pmi > 0 {
-			rows[i] = append(rows[i], entry{j, pmi})
-		}
-	}
-	a := &csr{n: n, rowPtr: make([]int, n+1)}
-	for i, r := range rows {
-		slices.SortFunc(r, func(x, y entry) int { return x.col - y.col })
-		for _, e := range r {
-			a.cols = append(a.cols, e.col)
-			a.vals = append(a.vals, e.v)
-		}
-		a.rowPtr[i+1] = len(a.cols)
-	}
-	u, sigma := randomizedSVD(a, dim, opts.PowerIterations, opts.Seed)
-	m := &Model{Dim: dim, IDs: ids, Vectors: make([]float32, n*dim)}
+	logShift := math.Log(shift)
+	a := newCSR(n, co, func(i, j int, c float64) float64 {
+		return math.Max(0, math.Log(c*ctxTotal/(rowSum[i]*ctx[j]))-logShift)
+	})
+	dim := min(max(spec.Dim, 1), n-1)
+	u, _, sigma := randomizedSVD(a, dim, iters, seed)
+	part := Part{Kind: KindPPMI, Dim: dim, Source: make([]float32, n*dim)}
 	for i := 0; i < n; i++ {
 		for k := 0; k < dim; k++ {
-			m.Vectors[i*dim+k] = float32(u.At(i, k) * math.Sqrt(sigma[k]))
+			part.Source[i*dim+k] = float32(u.At(i, k) * math.Sqrt(sigma[k]))
 		}
 	}
-	m.buildIndex()
-	return m, nil
+	return part, nil
 }
 
 func pairKey(i, j int) uint64 { return uint64(i)<<32 | uint64(uint32(j)) }
@@ -212,19 +353,49 @@ type csr struct {
 	vals   []float64
 }
 
-// mulDense returns A·X for a dense n × k matrix X (A is symmetric here, so
-// Aᵀ·X is the same product).
-func (a *csr) mulDense(x *mat.Dense) *mat.Dense {
+// newCSR builds a matrix from counts keyed by pairKey, with each count
+// turned into a value by f; zero values are dropped.
+func newCSR(n int, counts map[uint64]float64, f func(i, j int, c float64) float64) *csr {
+	type entry struct {
+		col int
+		v   float64
+	}
+	rows := make([][]entry, n)
+	for k, c := range counts {
+		i, j := int(k>>32), int(uint32(k))
+		if v := f(i, j, c); v != 0 {
+			rows[i] = append(rows[i], entry{j, v})
+		}
+	}
+	a := &csr{n: n, rowPtr: make([]int, n+1)}
+	for i, r := range rows {
+		slices.SortFunc(r, func(x, y entry) int { return x.col - y.col })
+		for _, e := range r {
+			a.cols = append(a.cols, e.col)
+			a.vals = append(a.vals, e.v)
+		}
+		a.rowPtr[i+1] = len(a.cols)
+	}
+	return a
+}
+
+// mulDense returns A·X, or Aᵀ·X with transpose, for a dense n × k X.
+func (a *csr) mulDense(x *mat.Dense, transpose bool) *mat.Dense {
 	_, k := x.Dims()
 	out := mat.NewDense(a.n, k, nil)
 	xr := x.RawMatrix()
 	or := out.RawMatrix()
 	for i := 0; i < a.n; i++ {
-		dst := or.Data[i*or.Stride : i*or.Stride+k]
 		for p := a.rowPtr[i]; p < a.rowPtr[i+1]; p++ {
-			v, src := a.vals[p], xr.Data[a.cols[p]*xr.Stride:a.cols[p]*xr.Stride+k]
-			for c := range dst {
-				dst[c] += v * src[c]
+			v, c := a.vals[p], a.cols[p]
+			dst, src := i, c
+			if transpose {
+				dst, src = c, i
+			}
+			d := or.Data[dst*or.Stride : dst*or.Stride+k]
+			s := xr.Data[src*xr.Stride : src*xr.Stride+k]
+			for j := range d {
+				d[j] += v * s[j]
 			}
 		}
 	}
@@ -274,9 +445,9 @@ func orthonormalize(y *mat.Dense) *mat.Dense {
 	return q
 }
 
-// randomizedSVD returns the leading k left singular vectors and values of
-// the symmetric sparse matrix a.
-func randomizedSVD(a *csr, k, iters int, seed uint64) (*mat.Dense, []float64) {
+// randomizedSVD returns the leading k singular vectors (left U, right V)
+// and values of the sparse matrix a.
+func randomizedSVD(a *csr, k, iters int, seed uint64) (u, v *mat.Dense, sigma []float64) {
 	l := min(k+16, a.n)
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	omega := mat.NewDense(a.n, l, nil)
@@ -284,30 +455,31 @@ func randomizedSVD(a *csr, k, iters int, seed uint64) (*mat.Dense, []float64) {
 	for i := range raw.Data {
 		raw.Data[i] = rng.NormFloat64()
 	}
-	q := orthonormalize(a.mulDense(omega))
+	q := orthonormalize(a.mulDense(omega, false))
 	for it := 0; it < iters; it++ {
-		q = orthonormalize(a.mulDense(q)) // (A Aᵀ) applied in two steps; A = Aᵀ
-		q = orthonormalize(a.mulDense(q))
+		q = orthonormalize(a.mulDense(q, true)) // A Aᵀ in two steps
+		q = orthonormalize(a.mulDense(q, false))
 	}
-	// B = Qᵀ A, small (l × n); its SVD gives A's.
-	bt := a.mulDense(q) // Aᵀ Q = (Qᵀ A)ᵀ
+	// B = Qᵀ A (l × n) is small; A ≈ Q B, and B's SVD gives A's.
+	bt := a.mulDense(q, true) // Aᵀ Q = Bᵀ
 	var b mat.Dense
 	b.CloneFrom(bt.T())
 	var svd mat.SVD
 	if !svd.Factorize(&b, mat.SVDThin) {
 		panic("collab: SVD did not converge")
 	}
-	var ub mat.Dense
+	var ub, vb, uu mat.Dense
 	svd.UTo(&ub)
-	var u mat.Dense
-	u.Mul(q, &ub)
+	svd.VTo(&vb)
+	uu.Mul(q, &ub)
 	vals := svd.Values(nil)
-	return mat.DenseCopyOf(u.Slice(0, a.n, 0, k)), vals[:k]
+	return mat.DenseCopyOf(uu.Slice(0, a.n, 0, k)), mat.DenseCopyOf(vb.Slice(0, a.n, 0, k)), vals[:k]
 }
 
-// FitAdapter fits the ridge regression from text vectors to the model's
-// item vectors over the items present in both, and stores it in the model.
-// lambda is the ridge penalty (default 1 when ≤ 0).
+// FitAdapter fits the ridge regression from text vectors to the items'
+// target sides (each part's vector made unit length, concatenated) over
+// the items present in both, and stores it in the model. lambda is the
+// ridge penalty (default 1 when ≤ 0).
 func (m *Model) FitAdapter(encoderID string, texts map[string][]float32, lambda float64) error {
 	if lambda <= 0 {
 		lambda = 1
@@ -327,16 +499,23 @@ func (m *Model) FitAdapter(encoderID string, texts map[string][]float32, lambda 
 	if len(rows) < 2 {
 		return errors.New("collab: no item has both a text vector and a collaborative vector")
 	}
+	cd := m.TargetDim()
 	t := mat.NewDense(len(rows), td, nil)
-	c := mat.NewDense(len(rows), m.Dim, nil)
+	c := mat.NewDense(len(rows), cd, nil)
 	for r, id := range rows {
-		tv := texts[id]
-		for j, x := range tv {
+		for j, x := range texts[id] {
 			t.Set(r, j, float64(x))
 		}
-		cv, _ := m.Vector(id)
-		for j, x := range cv {
-			c.Set(r, j, float64(x))
+		off := 0
+		for p := range m.Parts {
+			v, _ := m.Side(p, id, true)
+			n := norm(v)
+			for j, x := range v {
+				if n > 0 {
+					c.Set(r, off+j, float64(x)/n)
+				}
+			}
+			off += m.Parts[p].Dim
 		}
 	}
 	var tt mat.SymDense
@@ -353,28 +532,30 @@ func (m *Model) FitAdapter(encoderID string, texts map[string][]float32, lambda 
 	if err := chol.SolveTo(&w, &tc); err != nil {
 		return fmt.Errorf("collab: solve the adapter: %w", err)
 	}
-	m.Adapter = make([]float32, td*m.Dim)
+	m.Adapter = make([]float32, td*cd)
 	for i := 0; i < td; i++ {
-		for j := 0; j < m.Dim; j++ {
-			m.Adapter[i*m.Dim+j] = float32(w.At(i, j))
+		for j := 0; j < cd; j++ {
+			m.Adapter[i*cd+j] = float32(w.At(i, j))
 		}
 	}
 	m.TextDim, m.TextEncoder = td, encoderID
 	return nil
 }
 
-// Project maps a text vector through the adapter (nil without one or for
-// a vector of another dimension).
+// Project maps a text vector through the adapter to the concatenated
+// target sides (nil without an adapter or for a vector of another
+// dimension).
 func (m *Model) Project(text []float32) []float32 {
 	if m.Adapter == nil || len(text) != m.TextDim {
 		return nil
 	}
-	out := make([]float32, m.Dim)
+	cd := m.TargetDim()
+	out := make([]float32, cd)
 	for i, x := range text {
 		if x == 0 {
 			continue
 		}
-		row := m.Adapter[i*m.Dim : (i+1)*m.Dim]
+		row := m.Adapter[i*cd : (i+1)*cd]
 		for j, w := range row {
 			out[j] += x * w
 		}
@@ -382,66 +563,10 @@ func (m *Model) Project(text []float32) []float32 {
 	return out
 }
 
-// TrainIncidence learns item vectors as the (user-weighted) sets of users
-// who consumed each item: item i's vector has weight 1/√n_u in user u's
-// dimension when u consumed i (n_u = u's number of items), so that the
-// cosine of two items is the item-kNN similarity with popular-user
-// damping. With more users than dim, the incidence vectors are projected
-// to dim dimensions by a seeded random ±1/√dim matrix, which keeps inner
-// products in expectation (Johnson–Lindenstrauss).
-func TrainIncidence(seqs [][]string, dim int, seed uint64) (*Model, error) {
-	count := map[string]bool{}
-	for _, s := range seqs {
-		for _, it := range s {
-			count[it] = true
-		}
+func norm(v []float32) float64 {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
 	}
-	ids := make([]string, 0, len(count))
-	for id := range count {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	if len(ids) < 2 {
-		return nil, errors.New("collab: fewer than two items to learn from")
-	}
-	pos := make(map[string]int, len(ids))
-	for i, id := range ids {
-		pos[id] = i
-	}
-	exact := dim <= 0 || dim >= len(seqs)
-	if exact {
-		dim = len(seqs)
-	}
-	m := &Model{Dim: dim, IDs: ids, Vectors: make([]float32, len(ids)*dim)}
-	rng := rand.New(rand.NewPCG(seed, 0x1ac))
-	proj := make([]float32, dim)
-	for u, s := range seqs {
-		uniq := map[int]bool{}
-		for _, it := range s {
-			uniq[pos[it]] = true
-		}
-		w := float32(1 / math.Sqrt(float64(len(uniq))))
-		if exact {
-			for i := range uniq {
-				m.Vectors[i*dim+u] += w
-			}
-			continue
-		}
-		s := float32(1 / math.Sqrt(float64(dim)))
-		for k := range proj {
-			if rng.IntN(2) == 0 {
-				proj[k] = s * w
-			} else {
-				proj[k] = -s * w
-			}
-		}
-		for i := range uniq {
-			row := m.Vectors[i*dim : (i+1)*dim]
-			for k, x := range proj {
-				row[k] += x
-			}
-		}
-	}
-	m.buildIndex()
-	return m, nil
+	return math.Sqrt(s)
 }

@@ -43,19 +43,25 @@ func cos(a, b []float32) float64 {
 }
 
 func TestTrainSeparatesBlocks(t *testing.T) {
-	m, err := Train(blocks(5, 20, 400, 1), Options{Dim: 16, Seed: 3})
+	for _, spec := range []PartSpec{{Kind: KindPPMI, Dim: 16}, {Kind: KindCooccur}, {Kind: KindCooccur, Dim: 64}, {Kind: KindTransition, Dim: 16}} {
+		t.Run(spec.Kind, func(t *testing.T) { checkBlocks(t, spec) })
+	}
+}
+
+func checkBlocks(t *testing.T, spec PartSpec) {
+	m, err := Train(blocks(5, 20, 400, 1), Options{Parts: []PartSpec{spec}, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Len() != 100 || m.Dim != 16 {
-		t.Fatalf("%d items × %d", m.Len(), m.Dim)
+	if m.Len() != 100 || len(m.Parts) != 1 {
+		t.Fatalf("%d items, %d parts", m.Len(), len(m.Parts))
 	}
 	var same, diff float64
 	var ns, nd int
 	for i, a := range m.IDs {
 		for _, b := range m.IDs[i+1:] {
-			va, _ := m.Vector(a)
-			vb, _ := m.Vector(b)
+			va, _ := m.Side(0, a, false)
+			vb, _ := m.Side(0, b, true)
 			if a[:2] == b[:2] {
 				same += cos(va, vb)
 				ns++
@@ -66,13 +72,13 @@ func TestTrainSeparatesBlocks(t *testing.T) {
 		}
 	}
 	same, diff = same/float64(ns), diff/float64(nd)
-	if same < diff+0.3 {
+	if same < diff+0.15 || same < 3*diff {
 		t.Fatalf("items of a block should be alike: mean cosine %.3f within, %.3f across", same, diff)
 	}
 	// Deterministic for a seed.
-	m2, _ := Train(blocks(5, 20, 400, 1), Options{Dim: 16, Seed: 3})
-	for i := range m.Vectors {
-		if m.Vectors[i] != m2.Vectors[i] {
+	m2, _ := Train(blocks(5, 20, 400, 1), Options{Parts: []PartSpec{spec}, Seed: 3})
+	for i := range m.Parts[0].Source {
+		if m.Parts[0].Source[i] != m2.Parts[0].Source[i] {
 			t.Fatal("training is not deterministic")
 		}
 	}
@@ -80,7 +86,7 @@ func TestTrainSeparatesBlocks(t *testing.T) {
 
 func TestAdapterAndEncoder(t *testing.T) {
 	seqs := blocks(4, 10, 300, 2)
-	m, err := Train(seqs, Options{Dim: 8, Seed: 1})
+	m, err := Train(seqs, Options{Parts: []PartSpec{{Kind: KindCooccur, Dim: 32}, {Kind: KindTransition, Dim: 8}}, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,12 +107,12 @@ func TestAdapterAndEncoder(t *testing.T) {
 	if err := m.FitAdapter(text.ID(), texts, 0.1); err != nil {
 		t.Fatal(err)
 	}
-	enc, err := NewEncoder(text, m, 0.5, 0.5)
+	enc, err := NewEncoder(text, m, Weights{Text: 0.5, Parts: []float64{0.3, 0.2}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	vecs, err := enc.EncodeItems(context.Background(), items, itemTexts)
-	if err != nil || len(vecs[0]) != 72 || enc.Dim() != 72 {
+	if err != nil || len(vecs[0]) != 104 || enc.Dim() != 104 {
 		t.Fatalf("%v %d", err, len(vecs[0]))
 	}
 	// A query about coffee lands nearer coffee items, through both parts.
@@ -121,23 +127,32 @@ func TestAdapterAndEncoder(t *testing.T) {
 	if best[:2] != "b1" {
 		t.Fatalf("query 'coffee mug' matched %s", best)
 	}
-	// The projection alone, without the text part, also points at block 1.
-	p := m.Project(texts[items[0].ID])
-	if len(p) != 8 {
-		t.Fatal("projection dims")
+	if p := m.Project(texts[items[0].ID]); len(p) != 40 {
+		t.Fatalf("projection has %d dims", len(p))
+	}
+	// The history side differs from the target side in the transition
+	// block only, and stays unit length.
+	h := enc.HistoryVector(items[0].ID, vecs[0])
+	if cos(h, h) < 0.999 || cos(h, vecs[0]) > 0.9999 || cos(h, vecs[0]) < 0.5 {
+		t.Fatalf("history vector: cos with index vector %.4f", cos(h, vecs[0]))
+	}
+	for i := 0; i < 64+32; i++ {
+		if math.Abs(float64(h[i]-vecs[0][i])) > 0.2 {
+			t.Fatalf("the text and co-occurrence blocks should match (component %d)", i)
+		}
 	}
 	// An adapter fitted for another encoder is refused.
-	if _, err := NewEncoder(lexical.New(lexical.Options{Dim: 32}), m, 1, 1); err == nil {
+	if _, err := NewEncoder(lexical.New(lexical.Options{Dim: 32}), m, Weights{Text: 1, Parts: []float64{1, 1}}); err == nil {
 		t.Fatal("want error for a mismatched text encoder")
 	}
 }
 
 func TestSaveLoad(t *testing.T) {
-	m, err := Train(blocks(3, 5, 50, 4), Options{Dim: 4, Seed: 1})
+	m, err := Train(blocks(3, 5, 50, 4), Options{Parts: []PartSpec{{Kind: KindCooccur}, {Kind: KindTransition, Dim: 4}}, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Adapter, m.TextDim, m.TextEncoder = make([]float32, 6*4), 6, "enc"
+	m.Adapter, m.TextDim, m.TextEncoder = make([]float32, 6*m.TargetDim()), 6, "enc"
 	var buf bytes.Buffer
 	if err := m.Save(&buf); err != nil {
 		t.Fatal(err)
@@ -146,15 +161,19 @@ func TestSaveLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Len() != m.Len() || got.TextEncoder != "enc" || len(got.Adapter) != 24 {
+	if got.Len() != m.Len() || got.TextEncoder != "enc" || len(got.Adapter) != 6*m.TargetDim() || len(got.Parts) != 2 {
 		t.Fatalf("round trip: %+v", got)
 	}
-	for _, id := range m.IDs {
-		a, _ := m.Vector(id)
-		b, _ := got.Vector(id)
-		for i := range a {
-			if a[i] != b[i] {
-				t.Fatal("vectors differ")
+	for p := range m.Parts {
+		for _, side := range []bool{false, true} {
+			for _, id := range m.IDs {
+				a, _ := m.Side(p, id, side)
+				b, _ := got.Side(p, id, side)
+				for i := range a {
+					if a[i] != b[i] {
+						t.Fatal("vectors differ")
+					}
+				}
 			}
 		}
 	}
@@ -167,7 +186,7 @@ func TestSaveLoad(t *testing.T) {
 }
 
 func FuzzLoad(f *testing.F) {
-	m, _ := Train(blocks(2, 4, 20, 5), Options{Dim: 2, Seed: 1})
+	m, _ := Train(blocks(2, 4, 20, 5), Options{Parts: []PartSpec{{Kind: KindCooccur}, {Kind: KindTransition, Dim: 2}}, Seed: 1})
 	var buf bytes.Buffer
 	m.Save(&buf)
 	f.Add(buf.Bytes()[:buf.Len()-sha256.Size])

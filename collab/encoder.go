@@ -11,36 +11,65 @@ import (
 	"github.com/driftrec/driftrec"
 )
 
-// Encoder is a text encoder extended with a trained Model. It implements
-// driftrec.Encoder for texts (the adapter projects them into the item
-// space) and EncodeItems for catalogue items (their learned vectors, or
-// the adapter's projection for items the model has not seen).
-type Encoder struct {
-	text       driftrec.Encoder
-	model      *Model
-	wText, wCF float32 // √ of the similarity weights
-	id         string
+// Weights are the parts' shares of the similarity between two vectors:
+// cos = Text·cos_text + Σ_p Parts[p]·cos_p (normalised to sum to one).
+type Weights struct {
+	Text  float64
+	Parts []float64 // one per model part
 }
 
-// NewEncoder combines text and model with weights for the two parts in
-// the similarity: cos = textWeight·cos_text + cfWeight·cos_cf (normalised
-// to sum to one).
-func NewEncoder(text driftrec.Encoder, model *Model, textWeight, cfWeight float64) (*Encoder, error) {
-	if textWeight < 0 || cfWeight < 0 || textWeight+cfWeight == 0 {
-		return nil, fmt.Errorf("collab: weights must be non-negative and not both zero")
+// Encoder is a text encoder extended with a trained Model. Vectors are
+// blocks: the unit text vector, then each part's unit vector, each scaled
+// by the square root of its weight. It implements driftrec.Encoder for
+// texts (the adapter fills the parts' blocks), EncodeItems for catalogue
+// items (the target sides), and HistoryVector for consumed items (the
+// history sides), so that asymmetric parts score "what comes next".
+type Encoder struct {
+	text   driftrec.Encoder
+	model  *Model
+	scales []float32 // text, then parts
+	offs   []int     // block offsets: text, then parts
+	dim    int
+	id     string
+}
+
+// NewEncoder combines text and model.
+func NewEncoder(text driftrec.Encoder, model *Model, w Weights) (*Encoder, error) {
+	if len(w.Parts) != len(model.Parts) {
+		return nil, fmt.Errorf("collab: %d part weights for a model of %d parts", len(w.Parts), len(model.Parts))
 	}
 	if model.Adapter != nil && (model.TextDim != text.Dim() || model.TextEncoder != text.ID()) {
 		return nil, fmt.Errorf("collab: the model's adapter was fitted for encoder %q (%d dims), not %q (%d dims); retrain it",
 			model.TextEncoder, model.TextDim, text.ID(), text.Dim())
 	}
-	s := textWeight + cfWeight
+	all := append([]float64{w.Text}, w.Parts...)
+	var sum float64
+	for _, x := range all {
+		if x < 0 || math.IsNaN(x) {
+			return nil, fmt.Errorf("collab: weights must not be negative")
+		}
+		sum += x
+	}
+	if sum == 0 {
+		return nil, fmt.Errorf("collab: all weights are zero")
+	}
+	e := &Encoder{text: text, model: model}
+	dims := []int{text.Dim()}
+	for _, p := range model.Parts {
+		dims = append(dims, p.Dim)
+	}
+	var desc []string
+	for i, x := range all {
+		e.scales = append(e.scales, float32(math.Sqrt(x/sum)))
+		e.offs = append(e.offs, e.dim)
+		e.dim += dims[i]
+		if i > 0 {
+			desc = append(desc, fmt.Sprintf("%g*%s", x/sum, model.Parts[i-1].Kind))
+		}
+	}
 	h := sha256.New()
 	_ = model.Save(h)
-	e := &Encoder{
-		text: text, model: model,
-		wText: float32(math.Sqrt(textWeight / s)), wCF: float32(math.Sqrt(cfWeight / s)),
-	}
-	e.id = fmt.Sprintf("collab(%g*%s+%g*cf:%s)", textWeight/s, text.ID(), cfWeight/s, hex.EncodeToString(h.Sum(nil))[:12])
+	e.id = fmt.Sprintf("collab(%g*%s+%s:%s)", w.Text/sum, text.ID(), strings.Join(desc, "+"), hex.EncodeToString(h.Sum(nil))[:12])
 	return e, nil
 }
 
@@ -48,12 +77,13 @@ func NewEncoder(text driftrec.Encoder, model *Model, textWeight, cfWeight float6
 func (e *Encoder) ID() string { return e.id }
 
 // Dim implements driftrec.Encoder.
-func (e *Encoder) Dim() int { return e.text.Dim() + e.model.Dim }
+func (e *Encoder) Dim() int { return e.dim }
 
 // Model returns the trained model.
 func (e *Encoder) Model() *Model { return e.model }
 
-// Encode implements driftrec.Encoder: text vector ⊕ adapter projection.
+// Encode implements driftrec.Encoder: the text block, and the parts'
+// blocks from the adapter's projection.
 func (e *Encoder) Encode(ctx context.Context, texts []string) ([][]float32, error) {
 	tv, err := e.text.Encode(ctx, texts)
 	if err != nil {
@@ -61,14 +91,14 @@ func (e *Encoder) Encode(ctx context.Context, texts []string) ([][]float32, erro
 	}
 	out := make([][]float32, len(texts))
 	for i, t := range tv {
-		out[i] = e.join(t, e.model.Project(t))
+		out[i] = e.assemble(t, func(p int) []float32 { return e.projected(t, p) })
 	}
 	return out, nil
 }
 
-// EncodeItems returns the vectors of catalogue items: text vector ⊕ the
-// learned item vector, or the adapter's projection for unseen items. The
-// engine calls it instead of Encode for items.
+// EncodeItems returns catalogue items' vectors: the text block and each
+// part's target side (the adapter's projection for items the model has
+// not seen). The engine calls it instead of Encode for items.
 func (e *Encoder) EncodeItems(ctx context.Context, items []driftrec.Item, texts []string) ([][]float32, error) {
 	tv, err := e.text.Encode(ctx, texts)
 	if err != nil {
@@ -76,51 +106,105 @@ func (e *Encoder) EncodeItems(ctx context.Context, items []driftrec.Item, texts 
 	}
 	out := make([][]float32, len(items))
 	for i := range items {
-		cf, ok := e.model.Vector(items[i].ID)
-		if !ok {
-			cf = e.model.Project(tv[i])
-		}
-		out[i] = e.join(tv[i], cf)
+		id := items[i].ID
+		out[i] = e.assemble(tv[i], func(p int) []float32 {
+			if v, ok := e.model.Side(p, id, true); ok {
+				return v
+			}
+			return e.projected(tv[i], p)
+		})
 	}
 	return out, nil
 }
 
-// join concatenates the unit text and unit collaborative vectors scaled by
-// their weights, and renormalises when one part is missing.
-func (e *Encoder) join(t, cf []float32) []float32 {
-	out := make([]float32, e.Dim())
-	put := func(dst, src []float32, w float32) bool {
-		var n float64
-		for _, x := range src {
-			n += float64(x) * float64(x)
-		}
-		if n == 0 {
-			return false
-		}
-		s := w / float32(math.Sqrt(n))
-		for i, x := range src {
-			dst[i] = x * s
-		}
-		return true
+// HistoryVector returns what consuming item id adds to a user's state:
+// its index vector with each asymmetric part's block replaced by the
+// history side. Items the model has not seen keep their index vector.
+func (e *Encoder) HistoryVector(id string, index []float32) []float32 {
+	if len(index) != e.dim || !e.model.Has(id) {
+		return index
 	}
-	a := put(out[:e.text.Dim()], t, e.wText)
-	b := len(cf) == e.model.Dim && put(out[e.text.Dim():], cf, e.wCF)
-	if a != b { // one part only: make the vector unit again
-		var n float64
-		for _, x := range out {
-			n += float64(x) * float64(x)
+	out := make([]float32, len(index))
+	copy(out, index)
+	for p := range e.model.Parts {
+		if e.model.Parts[p].Target == nil {
+			continue
 		}
-		if n > 0 {
-			s := float32(1 / math.Sqrt(n))
-			for i := range out {
-				out[i] *= s
-			}
-		}
+		v, _ := e.model.Side(p, id, false)
+		e.put(out, p+1, v)
 	}
+	renormalize(out)
 	return out
 }
 
-// String describes the encoder.
-func (e *Encoder) String() string {
-	return strings.TrimSpace(fmt.Sprintf("%s: %d items × %d dims", e.id, e.model.Len(), e.model.Dim))
+func (e *Encoder) projected(text []float32, p int) []float32 {
+	all := e.model.Project(text)
+	if all == nil {
+		return nil
+	}
+	off := 0
+	for q := 0; q < p; q++ {
+		off += e.model.Parts[q].Dim
+	}
+	return all[off : off+e.model.Parts[p].Dim]
+}
+
+// assemble builds a vector from the text vector and the parts' vectors.
+func (e *Encoder) assemble(text []float32, part func(p int) []float32) []float32 {
+	out := make([]float32, e.dim)
+	e.put(out, 0, text)
+	for p := range e.model.Parts {
+		e.put(out, p+1, part(p))
+	}
+	renormalize(out)
+	return out
+}
+
+// put writes block b as v made unit and scaled by the block's weight (or
+// zeros for a missing or zero v).
+func (e *Encoder) put(out []float32, b int, v []float32) {
+	size := e.text.Dim()
+	if b > 0 {
+		size = e.model.Parts[b-1].Dim
+	}
+	dst := out[e.offs[b] : e.offs[b]+size]
+	n := norm(v)
+	if len(v) != size || n == 0 {
+		clear(dst)
+		return
+	}
+	s := e.scales[b] / float32(n)
+	for i, x := range v {
+		dst[i] = x * s
+	}
+}
+
+// renormalize makes v unit length again when some block is missing, so
+// that the blocks present keep their relative weights.
+func renormalize(v []float32) {
+	n := norm(v)
+	if n == 0 || math.Abs(n-1) < 1e-6 {
+		return
+	}
+	s := float32(1 / n)
+	for i := range v {
+		v[i] *= s
+	}
+}
+
+// Split gives the model's parts a collaborative share cf of the
+// similarity and the text the rest, dividing cf among the parts by kind:
+// co-occurrence 0.6, transitions 0.4, PPMI 0.5 (relative shares, tuned on
+// MovieLens validation data).
+func Split(m *Model, cf float64) Weights {
+	rel := map[string]float64{KindCooccur: 0.6, KindTransition: 0.4, KindPPMI: 0.5}
+	var sum float64
+	for _, p := range m.Parts {
+		sum += rel[p.Kind]
+	}
+	w := Weights{Text: 1 - cf}
+	for _, p := range m.Parts {
+		w.Parts = append(w.Parts, cf*rel[p.Kind]/sum)
+	}
+	return w
 }

@@ -14,19 +14,20 @@ import (
 
 // File format (little-endian):
 //
-//	"DRCF" magic, uint32 version 1
-//	uint32 dim, uint32 items, uint32 textDim
+//	"DRCF" magic, uint32 version 2
+//	uint32 items, uint32 parts, uint32 textDim
 //	string textEncoder (uint32 length, bytes)
 //	items × (string id)
-//	items × dim float32 vectors
-//	textDim × dim float32 adapter (absent when textDim is 0)
+//	parts × (string kind, uint32 dim, uint32 asymmetric (0/1),
+//	         items × dim float32 source, [items × dim float32 target])
+//	textDim × Σdim float32 adapter (absent when textDim is 0)
 //	32-byte SHA-256 of everything before it
 //
 // Every length is checked against the bytes left before allocating.
 
 const (
 	fileMagic   = "DRCF"
-	fileVersion = 1
+	fileVersion = 2
 	maxIDLen    = 1 << 10
 )
 
@@ -41,14 +42,26 @@ func (m *Model) Save(w io.Writer) error {
 	putString := func(s string) { put(uint32(len(s))); bw.WriteString(s) }
 	bw.WriteString(fileMagic)
 	put(uint32(fileVersion))
-	put(uint32(m.Dim))
 	put(uint32(len(m.IDs)))
+	put(uint32(len(m.Parts)))
 	put(uint32(m.TextDim))
 	putString(m.TextEncoder)
 	for _, id := range m.IDs {
 		putString(id)
 	}
-	put(m.Vectors)
+	for _, p := range m.Parts {
+		putString(p.Kind)
+		put(uint32(p.Dim))
+		if p.Target != nil {
+			put(uint32(1))
+		} else {
+			put(uint32(0))
+		}
+		put(p.Source)
+		if p.Target != nil {
+			put(p.Target)
+		}
+	}
 	if m.TextDim > 0 {
 		put(m.Adapter)
 	}
@@ -119,31 +132,50 @@ func decode(data []byte) (*Model, error) {
 	}
 	d := &reader{b: body[4:]}
 	if v := d.u32(); v != fileVersion {
-		return nil, fmt.Errorf("%w: version %d (this build reads %d)", ErrFormat, v, fileVersion)
+		return nil, fmt.Errorf("%w: version %d (this build reads %d; retrain with driftrec train)", ErrFormat, v, fileVersion)
 	}
-	m := &Model{Dim: int(d.u32())}
+	m := &Model{}
 	n := int(d.u32())
+	nparts := int(d.u32())
 	m.TextDim = int(d.u32())
 	m.TextEncoder = d.str()
 	if d.err != nil {
 		return nil, d.err
 	}
-	if m.Dim <= 0 || m.Dim > 1<<16 || m.TextDim > 1<<16 {
-		return nil, fmt.Errorf("%w: implausible dimensions %d/%d", ErrFormat, m.Dim, m.TextDim)
-	}
-	// Each ID takes at least 4 bytes, each vector 4·Dim, the adapter
-	// 4·TextDim·Dim: refuse counts the file cannot hold before allocating.
-	need := uint64(n)*uint64(4+4*m.Dim) + 4*uint64(m.TextDim)*uint64(m.Dim)
-	if need > uint64(len(d.b)) {
-		return nil, fmt.Errorf("%w: %d items do not fit the file", ErrFormat, n)
+	if nparts > 16 || m.TextDim > 1<<16 || uint64(n)*4 > uint64(len(d.b)) {
+		return nil, fmt.Errorf("%w: implausible header (%d items, %d parts, text %d)", ErrFormat, n, nparts, m.TextDim)
 	}
 	m.IDs = make([]string, 0, n)
 	for i := 0; i < n && d.err == nil; i++ {
 		m.IDs = append(m.IDs, d.str())
 	}
-	m.Vectors = d.f32s(n * m.Dim)
-	if m.TextDim > 0 {
-		m.Adapter = d.f32s(m.TextDim * m.Dim)
+	total := 0
+	for k := 0; k < nparts && d.err == nil; k++ {
+		p := Part{Kind: d.str(), Dim: int(d.u32())}
+		asym := d.u32()
+		if d.err != nil {
+			break
+		}
+		if p.Dim <= 0 || p.Dim > 1<<16 || asym > 1 {
+			return nil, fmt.Errorf("%w: part %d: dimension %d", ErrFormat, k, p.Dim)
+		}
+		// Refuse sizes the file cannot hold before allocating them.
+		sides := uint64(1 + asym)
+		if sides*uint64(n)*uint64(p.Dim)*4 > uint64(len(d.b)) {
+			return nil, fmt.Errorf("%w: part %d does not fit the file", ErrFormat, k)
+		}
+		p.Source = d.f32s(n * p.Dim)
+		if asym == 1 {
+			p.Target = d.f32s(n * p.Dim)
+		}
+		total += p.Dim
+		m.Parts = append(m.Parts, p)
+	}
+	if m.TextDim > 0 && d.err == nil {
+		if uint64(m.TextDim)*uint64(total)*4 > uint64(len(d.b)) {
+			return nil, fmt.Errorf("%w: adapter does not fit the file", ErrFormat)
+		}
+		m.Adapter = d.f32s(m.TextDim * total)
 	}
 	if d.err != nil {
 		return nil, d.err

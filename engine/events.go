@@ -107,16 +107,36 @@ func (e *Engine) eventVectors(ctx context.Context, evs []driftrec.Event) ([][]fl
 	for i := range evs {
 		var iv []float32
 		if evs[i].Item != "" {
-			v, ok := e.idx.Vector(evs[i].Item)
-			if ok {
-				iv = v
-			} else {
+			var ok bool
+			if iv, ok = e.itemEventVector(evs[i].Item); !ok {
 				unknown++
 			}
 		}
 		out[i] = combine(iv, tv[i])
 	}
 	return out, unknown, nil
+}
+
+// HistoryEncoder is implemented by encoders whose items say something
+// different about a user who consumed them than about their fitness as
+// the next item (collab.Encoder's asymmetric "what follows what" part):
+// HistoryVector returns the vector an event on the item contributes,
+// given the item's index vector.
+type HistoryEncoder interface {
+	HistoryVector(id string, index []float32) []float32
+}
+
+// itemEventVector is the vector an event on an item contributes to its
+// user's profile: the item's index vector, or its history side.
+func (e *Engine) itemEventVector(id string) ([]float32, bool) {
+	v, ok := e.idx.Vector(id)
+	if !ok {
+		return nil, false
+	}
+	if h, isH := e.enc.(HistoryEncoder); isH {
+		v = h.HistoryVector(id, v)
+	}
+	return v, true
 }
 
 // combine returns the unit sum of the unit vectors given (nil if none).

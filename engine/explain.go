@@ -18,7 +18,7 @@ func (r resolver) ItemCategories(id string) []string { return r.e.cat.ItemCatego
 func (r resolver) EventVector(ctx context.Context, ref *driftrec.EventRef) []float32 {
 	var iv, tv []float32
 	if ref.Item != "" {
-		iv, _ = r.e.idx.Vector(ref.Item)
+		iv, _ = r.e.itemEventVector(ref.Item)
 	}
 	if ref.Text != "" {
 		vecs, err := r.e.encodeTexts(ctx, []string{ref.Text})

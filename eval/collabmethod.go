@@ -96,7 +96,7 @@ func (ev *evaluator) collabJob(name string, e EncoderSpec, cfWeight float64, cfg
 		if err != nil {
 			return nil, nil, err
 		}
-		enc, err := collab.NewEncoder(ct.text, ct.model, 1-cfWeight, cfWeight)
+		enc, err := collab.NewEncoder(ct.text, ct.model, collab.Split(ct.model, cfWeight))
 		if err != nil {
 			return nil, nil, err
 		}

@@ -26,6 +26,12 @@ type Config struct {
 	ShortHalfLife Duration `toml:"short_half_life" json:"short_half_life"`
 	// SessionGap ends a session after this much inactivity.
 	SessionGap Duration `toml:"session_gap" json:"session_gap"`
+	// ShortStepDecay multiplies the short-term state at every positive
+	// event, on top of the time decay: with 0.8, the latest event counts
+	// 1, the one before 0.8, then 0.64… — recency by position, for users
+	// who act in quick bursts where time decay sees no difference.
+	// 1 (the default) or 0 disables it.
+	ShortStepDecay float64 `toml:"short_step_decay" json:"short_step_decay"`
 	// NegativeHalfLife is the half-life of the memory of rejections.
 	NegativeHalfLife Duration `toml:"negative_half_life" json:"negative_half_life"`
 	// NegativeImportance scales how much a rejection lowers the importance
@@ -124,6 +130,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("interest: alpha must be in [0, 1], got %g", c.Alpha)
 	case c.HalfLife < 0 || c.ShortHalfLife < 0 || c.NegativeHalfLife < 0 || c.SessionGap < 0:
 		return fmt.Errorf("interest: half-lives and session_gap must not be negative")
+	case c.ShortStepDecay < 0 || c.ShortStepDecay > 1:
+		return fmt.Errorf("interest: short_step_decay must be in [0, 1], got %g", c.ShortStepDecay)
 	case c.Exemplars < 1 || c.ShortEvents < 1 || c.RecentEvents < 1 || c.TracePoints < 2:
 		return fmt.Errorf("interest: exemplars, short_events, recent_events must be ≥ 1 and trace_points ≥ 2")
 	}

@@ -48,8 +48,9 @@
 // # Short-term state and fusion
 //
 // The short-term state is the decayed sum of the current session's positive
-// event vectors with a short half-life; it is reset when the session ID
-// changes or after SessionGap of inactivity. The seed's dynamic interest
+// event vectors with a short half-life (and, optionally, a decay by
+// position, ShortStepDecay, for bursts of events seconds apart); it is
+// reset when the session ID changes or after SessionGap of inactivity. The seed's dynamic interest
 //
 //	θ_dynamic = α·θ_now + (1−α)·θ_history
 //

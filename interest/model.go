@@ -116,6 +116,9 @@ func (m *Model) applyShort(p *driftrec.Profile, e *driftrec.Event, t time.Time, 
 		s.Weight = 0
 	}
 	f := decay(s.Updated, t, m.cfg.ShortHalfLife)
+	if sd := m.cfg.ShortStepDecay; sd > 0 && sd < 1 {
+		f *= sd
+	}
 	kernel.Scale(float32(f), s.Sum)
 	s.Weight *= f
 	kernel.Axpy(float32(w), xu, s.Sum)

@@ -269,5 +269,5 @@ func withCollab(enc driftrec.Encoder, path string, weight float64) (driftrec.Enc
 	if err != nil {
 		return nil, err
 	}
-	return collab.NewEncoder(enc, m, 1-weight, weight)
+	return collab.NewEncoder(enc, m, collab.Split(m, weight))
 }

@@ -21,8 +21,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	data := fs.String("data", "", "train on a dataset (MovieLens folder or event log) instead of the store's event log")
 	holdout := fs.Bool("holdout", true, "with -data: leave out each user's last two interactions (the evaluation's validation and test events)")
 	out := fs.String("out", "models/collab.bin", "where to write the model")
-	dim := fs.Int("dim", 64, "dimensions of the learned item vectors")
-	window := fs.Int("window", 10, "co-occurrence window in each user's sequence")
+	cooccurDim := fs.Int("cooccur-dim", 1024, "dimensions of the co-occurrence part (exact up to this many users, a random projection beyond)")
+	transDim := fs.Int("transition-dim", 128, "dimensions of the transition part (what follows what)")
+	window := fs.Int("window", 3, "how many following items count as what comes next")
 	lambda := fs.Float64("lambda", 1, "ridge penalty of the text adapter")
 	noAdapter := fs.Bool("no-adapter", false, "skip the text adapter (texts then get no collaborative part)")
 	fs.Usage = func() {
@@ -60,11 +61,14 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	m, err := collab.Train(seqs, collab.Options{Dim: *dim, Window: *window, Seed: 1})
+	m, err := collab.Train(seqs, collab.Options{Seed: 1, Parts: []collab.PartSpec{
+		{Kind: collab.KindCooccur, Dim: *cooccurDim},
+		{Kind: collab.KindTransition, Dim: *transDim, Window: *window},
+	}})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "learned %d item vectors of %d dimensions from %d sequences in %s\n", m.Len(), m.Dim, len(seqs), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stderr, "learned vectors for %d items (%d dimensions in %d parts) from %d sequences in %s\n", m.Len(), m.TargetDim(), len(m.Parts), len(seqs), time.Since(start).Round(time.Millisecond))
 	if !*noAdapter {
 		enc, err := openEncoder(ctx, c.encoder, c.models, c.remote, log)
 		if err != nil {
@@ -90,7 +94,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := m.SaveFile(*out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s (%d items × %d dims, adapter %v) in %s\n", *out, m.Len(), m.Dim, m.Adapter != nil, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "wrote %s (%d items × %d dims, adapter %v) in %s\n", *out, m.Len(), m.TargetDim(), m.Adapter != nil, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

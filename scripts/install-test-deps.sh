@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Go and Node: Debian's Chromium,
 # which the web console's browser test (console/browser_test.go) drives
-# headless, and CJK fonts for its screenshots. Idempotent: it does nothing
-# when they are installed. Needs root (or sudo) and Debian apt (Ubuntu's
+# headless, CJK fonts for its screenshots, and the PostgreSQL server
+# binaries the postgres tests start a throwaway server from
+# (postgres/pgtest). Idempotent: it does nothing when they are installed. Needs root (or sudo) and Debian apt (Ubuntu's
 # chromium package is a snap shim that does not run here); .ci/run calls it on a
 # fresh machine before scripts/test.sh.
 set -euo pipefail
 
-packages="chromium fonts-noto-cjk fonts-dejavu-core"
+packages="chromium fonts-noto-cjk fonts-dejavu-core postgresql"
 
 installed() {
   for p in $packages; do
@@ -17,7 +18,7 @@ installed() {
 }
 
 if command -v dpkg-query >/dev/null && installed; then
-  echo "install-test-deps: $(/usr/bin/chromium --version 2>/dev/null) and fonts already installed"
+  echo "install-test-deps: $(/usr/bin/chromium --version 2>/dev/null), fonts and PostgreSQL already installed"
   exit 0
 fi
 

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The test suite: formatting, vet, and every package's tests with the race
-# detector. Pretrained files are fetched first (the encoder tests compare
-# against reference vectors and fail, not skip, without them).
+# detector. First it installs what the tests need (Chromium and PostgreSQL,
+# through apt, when missing) and fetches the pretrained files: the encoder
+# tests compare against reference vectors, the browser test drives a real
+# Chromium and the postgres tests a real server, and they fail, not skip,
+# without them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+./scripts/install-test-deps.sh
 ./scripts/fetch-models.sh
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -76,19 +78,22 @@ type evaluator struct {
 	collab     collabModels
 }
 
+// run runs jobs on the pool, starting them in the order given (callers
+// put the longest first, so that the last replay running alone is a short
+// one).
 func (ev *evaluator) run(ctx context.Context, jobs []*job) error {
 	var wg sync.WaitGroup
 	errs := make([]error, len(jobs))
 	for i, j := range jobs {
+		select {
+		case ev.sem <- struct{}{}:
+		case <-ctx.Done():
+			errs[i] = ctx.Err()
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case ev.sem <- struct{}{}:
-			case <-ctx.Done():
-				errs[i] = ctx.Err()
-				return
-			}
 			defer func() { <-ev.sem }()
 			errs[i] = ev.runOne(ctx, j)
 		}()
@@ -280,6 +285,20 @@ func Evaluate(ctx context.Context, d *dataset.Dataset, o Options) (*Report, erro
 		}
 	}
 	ev.plan(len(jobs), 0)
+	// Longest replays first: collaborative vectors (text ⊕ item vectors,
+	// most interests), then the full model, the plain one, the baselines.
+	cost := func(j *job) int {
+		switch {
+		case strings.HasPrefix(j.name, "driftrec+collab/"):
+			return 3
+		case strings.HasPrefix(j.name, "driftrec"):
+			return 2
+		case strings.HasPrefix(j.name, "seed-plain/"):
+			return 1
+		}
+		return 0
+	}
+	slices.SortStableFunc(jobs, func(a, b *job) int { return cost(b) - cost(a) })
 	if err := ev.run(ctx, jobs); err != nil {
 		return nil, err
 	}

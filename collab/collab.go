@@ -74,6 +74,9 @@ type PartSpec struct {
 	Dim int
 	// Window is the co-occurrence window of Transition and PPMI parts.
 	Window int
+	// Undamped gives every user weight 1 in Cooccur vectors instead of
+	// 1/√(the user's items), which damps heavy users.
+	Undamped bool
 }
 
 // Model is a trained set of item vectors in one or more parts, with an
@@ -146,9 +149,9 @@ type Options struct {
 
 // DefaultParts are the parts driftrec train learns by default: item-kNN
 // co-occurrence (exact up to 1,024 users, projected beyond) and a
-// 128-dimensional factorisation of what follows what within 3 steps.
+// 512-dimensional factorisation of what follows what within 3 steps.
 func DefaultParts() []PartSpec {
-	return []PartSpec{{Kind: KindCooccur, Dim: 1024}, {Kind: KindTransition, Dim: 128, Window: 3}}
+	return []PartSpec{{Kind: KindCooccur, Dim: 1024}, {Kind: KindTransition, Dim: 512, Window: 3}}
 }
 
 // Train learns item vectors from sequences of item IDs, each one user's
@@ -201,7 +204,7 @@ func Train(seqs [][]string, opts Options) (*Model, error) {
 		seed := opts.Seed + uint64(k)*7919
 		switch spec.Kind {
 		case KindCooccur:
-			part = trainCooccur(idx, len(ids), spec.Dim, seed)
+			part = trainCooccur(idx, len(ids), spec.Dim, spec.Undamped, seed)
 		case KindTransition:
 			part, err = trainTransition(idx, len(ids), spec, opts.PowerIterations, seed)
 		case KindPPMI:
@@ -226,7 +229,7 @@ func window(spec PartSpec, def int) int {
 }
 
 // trainCooccur builds user-incidence vectors (see KindCooccur).
-func trainCooccur(seqs [][]int, n, dim int, seed uint64) Part {
+func trainCooccur(seqs [][]int, n, dim int, undamped bool, seed uint64) Part {
 	exact := dim <= 0 || dim >= len(seqs)
 	if exact {
 		dim = len(seqs)
@@ -243,6 +246,9 @@ func trainCooccur(seqs [][]int, n, dim int, seed uint64) Part {
 			continue
 		}
 		w := float32(1 / math.Sqrt(float64(len(uniq))))
+		if undamped {
+			w = 1
+		}
 		if exact {
 			for i := range uniq {
 				part.Source[i*dim+u] += w

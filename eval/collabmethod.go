@@ -11,18 +11,42 @@ import (
 	"github.com/driftrec/driftrec/engine"
 )
 
-// collabDefaultWeight is the collaborative part's share of the similarity
-// when the sweep does not choose it.
-const collabDefaultWeight = 0.5
-
-// collabWeights is the sweep's grid for that share, and
-// collabAlphas the α values tried with each (a short trial on the full
-// data found α above 0.4 and weights near 1 worse, and these replays are
-// the sweep's most expensive).
-var (
-	collabWeights = []float64{0.3, 0.5, 0.7}
-	collabAlphas  = 4 // the first four of alphaGrid
+// collabDefaultWeight is the collaborative parts' share of the similarity
+// when the sweep does not choose it, and collabDefaultAlpha the α: the
+// text keeps a tenth, and the short-term state (the latest ratings,
+// weighted by position) dominates the fusion, as validation runs on
+// ml-latest-small found.
+const (
+	collabDefaultWeight = 0.9
+	collabDefaultAlpha  = 0.8
 )
+
+// collabWeights is the sweep's grid for that share, and collabAlphaGrid
+// the α values tried with each (these replays are the sweep's most
+// expensive).
+var (
+	collabWeights   = []float64{0.7, 0.9, 1}
+	collabAlphaGrid = []float64{0.5, 0.8, 0.9}
+)
+
+// collabConfig is the engine configuration of the collab rows: the
+// short-term state decays by position (0.75 per rating: ratings come in
+// bursts seconds apart, where time decay sees no order), and the list is
+// ranked by the fused score alone, without interest quotas.
+func collabConfig() engine.Config {
+	cfg := engine.DefaultConfig()
+	cfg.Interest.ShortStepDecay = 0.75
+	cfg.Recommend.Quotas = false
+	return cfg
+}
+
+func collabAlphaVariants() []Variant {
+	out := make([]Variant, len(collabAlphaGrid))
+	for i, a := range collabAlphaGrid {
+		out[i] = Variant{Name: "alpha=" + strconv.FormatFloat(a, 'g', -1, 64), Alpha: ptr(a), Params: map[string]any{"alpha": a}}
+	}
+	return out
+}
 
 // collabModels trains, once per text encoder, the item vectors of package
 // collab on the training split (each user's training items in time
@@ -108,13 +132,13 @@ func (ev *evaluator) collabJob(name string, e EncoderSpec, cfWeight float64, cfg
 	}}
 }
 
-// tuneCollab chooses the collaborative weight and α on validation, at the
-// engine's default configuration otherwise.
+// tuneCollab chooses the collaborative weight and α on validation, at
+// collabConfig otherwise.
 func (ev *evaluator) tuneCollab(ctx context.Context, e EncoderSpec) (*tunedConfig, float64, map[string][]SweepPoint, error) {
-	cfg := engine.DefaultConfig()
+	cfg := collabConfig()
 	jobs := make([]*job, len(collabWeights))
 	for i, w := range collabWeights {
-		jobs[i] = ev.collabJob(fmt.Sprintf("sweep driftrec+collab/%s cf=%g", e.Name, w), e, w, cfg, alphaVariants()[:collabAlphas], true)
+		jobs[i] = ev.collabJob(fmt.Sprintf("sweep driftrec+collab/%s cf=%g", e.Name, w), e, w, cfg, collabAlphaVariants(), true)
 	}
 	if err := ev.run(ctx, jobs); err != nil {
 		return nil, 0, nil, err

@@ -210,7 +210,7 @@ func TestSweepMini(t *testing.T) {
 	if got := rep.Methods["driftrec/lexical"].Params["alpha"]; formatAny(got) != at {
 		t.Errorf("chosen alpha %v, best on validation %s", got, at)
 	}
-	if c := rep.Sweep.Curves["driftrec+collab/lexical"]; len(c["cf_weight"]) != len(collabWeights) || len(c["alpha"]) != collabAlphas {
+	if c := rep.Sweep.Curves["driftrec+collab/lexical"]; len(c["cf_weight"]) != len(collabWeights) || len(c["alpha"]) != len(collabAlphaGrid) {
 		t.Errorf("collab curves %v", c)
 	}
 	if got := rep.Methods["driftrec+collab/lexical"].Params["cf_weight"]; got == nil {

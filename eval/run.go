@@ -266,7 +266,7 @@ func Evaluate(ctx context.Context, d *dataset.Dataset, o Options) (*Report, erro
 			entry{"seed-plain/" + e.Name, "seed-plain", e.Name, false, pj, 0, configParams(plainCfg, plainVar, true)},
 			entry{"driftrec/" + e.Name, "driftrec", e.Name, false, fj, 0, configParams(fullCfg, fullVar, false)},
 		)
-		cw, cfgC, varC := collabDefaultWeight, engine.DefaultConfig(), Variant{Name: "default"}
+		cw, cfgC, varC := collabDefaultWeight, collabConfig(), Variant{Name: "alpha=0.8", Alpha: ptr(collabDefaultAlpha)}
 		if t := tuned[e.Name+"/collab"]; t != nil {
 			cfgC, varC, cw = t.cfg, t.variant, t.cfWeight
 		}
@@ -274,7 +274,7 @@ func Evaluate(ctx context.Context, d *dataset.Dataset, o Options) (*Report, erro
 		jobs = append(jobs, cj)
 		cp := configParams(cfgC, varC, false)
 		cp["cf_weight"] = cw
-		cp["item_vectors"] = "text vector ⊕ collaborative vector (package collab: PPMI + randomised SVD, 64 dims, trained on the training split; ridge adapter for texts)"
+		cp["item_vectors"] = "text ⊕ item-kNN co-occurrence (exact user incidence) ⊕ transitions (what follows what within 3 ratings, 512-d randomised SVD, history and target sides); trained on the training split; ridge adapter for texts"
 		entries = append(entries, entry{"driftrec+collab/" + e.Name, "driftrec-collab", e.Name, false, cj, 0, cp})
 		if tuned != nil {
 			// The untuned defaults beside the tuned model, to show what

@@ -22,7 +22,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	holdout := fs.Bool("holdout", true, "with -data: leave out each user's last two interactions (the evaluation's validation and test events)")
 	out := fs.String("out", "models/collab.bin", "where to write the model")
 	cooccurDim := fs.Int("cooccur-dim", 1024, "dimensions of the co-occurrence part (exact up to this many users, a random projection beyond)")
-	transDim := fs.Int("transition-dim", 128, "dimensions of the transition part (what follows what)")
+	transDim := fs.Int("transition-dim", 512, "dimensions of the transition part (what follows what)")
 	window := fs.Int("window", 3, "how many following items count as what comes next")
 	lambda := fs.Float64("lambda", 1, "ridge penalty of the text adapter")
 	noAdapter := fs.Bool("no-adapter", false, "skip the text adapter (texts then get no collaborative part)")

@@ -37,10 +37,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "(the lexical encoder unless -encoder is given).")
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := c.load(fs); err != nil {
+	if err := c.parse(fs, args); err != nil {
 		return err
 	}
 	cl, err := intList(*clients)

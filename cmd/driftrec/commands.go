@@ -28,21 +28,14 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stderr, "\nItems are imported before events. CSV needs a header row; see the importer package for the columns.")
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := c.load(fs); err != nil {
+	if err := c.parse(fs, args); err != nil {
 		return err
 	}
 	if *items == "" && *events == "" {
 		fs.Usage()
 		return errUsage
 	}
-	log, err := c.logger(stderr)
-	if err != nil {
-		return err
-	}
-	eng, err := c.open(ctx, log)
+	eng, err := c.openEngine(ctx, stderr)
 	if err != nil {
 		return err
 	}
@@ -107,10 +100,7 @@ func runRecommend(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	diversity := fs.Float64("diversity", 0, "MMR diversity λ in [0,1]")
 	metric := fs.String("metric", "cosine", "cosine, dot or euclidean")
 	asJSON := fs.Bool("json", false, "print JSON with explanations")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := c.load(fs); err != nil {
+	if err := c.parse(fs, args); err != nil {
 		return err
 	}
 	if *user == "" {
@@ -121,11 +111,7 @@ func runRecommend(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	log, err := c.logger(stderr)
-	if err != nil {
-		return err
-	}
-	eng, err := c.open(ctx, log)
+	eng, err := c.openEngine(ctx, stderr)
 	if err != nil {
 		return err
 	}
@@ -175,10 +161,7 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := c.load(fs); err != nil {
+	if err := c.parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -219,17 +202,10 @@ func runReindex(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var c common
 	c.register(fs)
 	refit := fs.Bool("refit", true, "refit a fittable encoder's statistics (the lexical IDF) on the catalogue")
-	if err := parseFlags(fs, args); err != nil {
+	if err := c.parse(fs, args); err != nil {
 		return err
 	}
-	if err := c.load(fs); err != nil {
-		return err
-	}
-	log, err := c.logger(stderr)
-	if err != nil {
-		return err
-	}
-	eng, err := c.open(ctx, log)
+	eng, err := c.openEngine(ctx, stderr)
 	if err != nil {
 		return err
 	}

@@ -48,10 +48,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stderr, "with the web console. Flags after -- go to driftrec serve (e.g. -- -chat-url URL -chat-model NAME).")
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := c.load(fs); err != nil {
+	if err := c.parse(fs, args); err != nil {
 		return err
 	}
 	if *users < 0 {

@@ -86,6 +86,24 @@ func defaultModels() string {
 	return "./models"
 }
 
+// parse parses the command line, fills flags not given from the
+// environment, then from the config file.
+func (c *common) parse(fs *flag.FlagSet, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	return c.load(fs)
+}
+
+// openEngine makes the logger and opens the engine.
+func (c *common) openEngine(ctx context.Context, stderr io.Writer) (*engine.Engine, error) {
+	log, err := c.logger(stderr)
+	if err != nil {
+		return nil, err
+	}
+	return c.open(ctx, log)
+}
+
 // load reads the config file (if any) and applies it under flags that were
 // not set explicitly.
 func (c *common) load(fs *flag.FlagSet) error {

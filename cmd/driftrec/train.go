@@ -31,10 +31,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stderr, "adapter from the encoder's text vectors into them; serve -collab FILE loads the result.")
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := c.load(fs); err != nil {
+	if err := c.parse(fs, args); err != nil {
 		return err
 	}
 	log, err := c.logger(stderr)

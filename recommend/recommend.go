@@ -455,9 +455,12 @@ func (r *Recommender) score(c *candidate, v interest.View, m index.Metric, mixtu
 		c.rel[i] = s - penalty
 		var contrib float64
 		if mixture {
-			// The interest contributing most to θ_dynamic·x.
+			// The interest the item is most like: the one an explanation
+			// names. (Weighting by importance would credit every item to
+			// the heaviest interest whenever the encoder finds unrelated
+			// texts somewhat similar.)
 			if q.Centroid != nil {
-				contrib = q.Weight * dot64(q.Centroid, c.unit)
+				contrib = dot64(q.Centroid, c.unit)
 			} else {
 				contrib = s
 			}

@@ -125,7 +125,13 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.WaitVisible(css(`table.metrics`)),
 		chromedp.WaitVisible(css(`.plot img`)),
 	)
-	b.waitFor("the plot", `[...document.querySelectorAll('.plot img')].every((img) => img.complete && img.naturalWidth > 0)`)
+	// Plots load lazily, as a reader scrolls to them: bring each one that
+	// has not loaded into view, as a reader would, until all have.
+	b.waitFor("the plot", `[...document.querySelectorAll('.plot img')].every((img) => {
+		if (img.complete && img.naturalWidth > 0) return true;
+		img.scrollIntoView({block: 'center'});
+		return false;
+	})`)
 	b.shot("06-evaluation.png")
 	if best := value(b, "best method", chromedp.Text(css(`.notice.good`))); !strings.Contains(best, "Chosen on validation") {
 		t.Fatalf("evaluation notice %q", best)

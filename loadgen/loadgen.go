@@ -47,6 +47,10 @@ type Config struct {
 	Seed uint64
 	// SkipCatalogue assumes the catalogue is already loaded.
 	SkipCatalogue bool
+	// Settle, when set, runs before each memory reading; a bench that
+	// serves in its own process passes runtime.GC so that the heap deltas
+	// count live data, not garbage awaiting collection.
+	Settle func()
 }
 
 // Phase is the outcome of one timed phase.
@@ -116,7 +120,7 @@ func Run(ctx context.Context, cfg Config, progress Progress) (*Report, error) {
 	if cfg.N <= 0 {
 		cfg.N = 10
 	}
-	c := &client{base: strings.TrimRight(cfg.Target, "/"), words: strings.Fields(vocabularyText), http: &http.Client{
+	c := &client{settle: cfg.Settle, base: strings.TrimRight(cfg.Target, "/"), words: strings.Fields(vocabularyText), http: &http.Client{
 		Timeout:   30 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256},
 	}}
@@ -199,10 +203,15 @@ func checkLoopback(target string) error {
 }
 
 type client struct {
-	base  string
-	words []string
-	http  *http.Client
+	base   string
+	words  []string
+	http   *http.Client
+	settle func()
 }
+
+// maxErrorsWithoutProgress ends an ingestion phase whose requests have all
+// failed this many times.
+const maxErrorsWithoutProgress = 100
 
 func (c *client) do(ctx context.Context, method, path string, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
@@ -281,8 +290,13 @@ func (c *client) ingest(ctx context.Context, cfg Config, batch, clients int, sto
 				body, _ := json.Marshal(evs)
 				t := time.Now()
 				if err := c.do(ctx, "POST", "/v1/events", body); err != nil {
-					errs.Add(1)
 					firstErr.CompareAndSwap(nil, err)
+					// A server that refuses everything would otherwise
+					// keep a count-bounded phase (the warm-up) spinning
+					// forever.
+					if errs.Add(1) >= maxErrorsWithoutProgress && done.Load() == 0 {
+						return
+					}
 					continue
 				}
 				lat.add(time.Since(t))
@@ -340,6 +354,9 @@ func (c *client) recommend(ctx context.Context, cfg Config, clients int, stop fu
 
 // memory reads the server's resident and heap bytes from /metrics.
 func (c *client) memory(ctx context.Context) (Memory, error) {
+	if c.settle != nil {
+		c.settle()
+	}
 	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/metrics", nil)
 	if err != nil {
 		return Memory{}, err

@@ -2,6 +2,7 @@ package loadgen_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -53,5 +54,33 @@ func TestRefusesRemoteTargets(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "loadgen") {
 			t.Errorf("%s: %v", target, err)
 		}
+	}
+}
+
+// A server that accepts the catalogue but refuses every event must end the
+// run with its error, not leave the warm-up waiting for events forever.
+func TestRefusedEventsEndTheRun(t *testing.T) {
+	eng, err := engine.Open(context.Background(), inmem.New(), lexical.New(lexical.Options{Dim: 64}), engine.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	api := httpapi.New(eng, httpapi.Config{}).Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/events" {
+			http.Error(w, `{"error":"ingestion closed"}`, http.StatusServiceUnavailable)
+			return
+		}
+		api.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = loadgen.Run(ctx, loadgen.Config{
+		Target: srv.URL, Items: 50, Users: 5, Duration: 100 * time.Millisecond,
+		Clients: []int{1}, Batches: []int{1}, Seed: 1,
+	}, nil)
+	if err == nil || !strings.Contains(err.Error(), "warm-up") || ctx.Err() != nil {
+		t.Fatalf("run against a server refusing events: err %v, context %v", err, ctx.Err())
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -52,7 +53,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if *target == "" {
+	inProcess := *target == ""
+	if inProcess {
 		if !flagSet(fs, "encoder") {
 			c.encoder = "lexical"
 		}
@@ -84,10 +86,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05"), p)
 		}
 	}
-	rep, err := loadgen.Run(ctx, loadgen.Config{
+	cfg := loadgen.Config{
 		Target: *target, Items: *items, Users: *users, Duration: *duration,
 		Clients: cl, Batches: bt, Seed: 1,
-	}, progress)
+	}
+	if inProcess {
+		cfg.Settle = runtime.GC
+	}
+	rep, err := loadgen.Run(ctx, cfg, progress)
 	if err != nil {
 		return err
 	}

@@ -217,6 +217,9 @@ func (s *Server) getProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if alpha != nil && (*alpha < 0 || *alpha > 1) {
+		return driftrec.FieldErrorf("alpha", "alpha must be between 0 and 1")
+	}
 	var at time.Time
 	if v := r.URL.Query().Get("at"); v != "" {
 		if at, err = time.Parse(time.RFC3339Nano, v); err != nil {

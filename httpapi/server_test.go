@@ -124,6 +124,7 @@ func TestBadInput(t *testing.T) {
 		{"empty item id", "PUT", "/v1/items", `[{"id":"","text":"x"}]`, 400, "invalid", "[0].id"},
 		{"categories not array", "PUT", "/v1/items", `[{"id":"x","categories":"shoes"}]`, 400, "invalid", "[0].categories"},
 		{"alpha out of range", "GET", "/v1/users/u/recommendations?alpha=2", "", 400, "invalid", "alpha"},
+		{"profile alpha out of range", "GET", "/v1/users/u/profile?alpha=-0.5", "", 400, "invalid", "alpha"},
 		{"n not a number", "GET", "/v1/users/u/recommendations?n=ten", "", 400, "invalid", "n"},
 		{"unknown metric", "GET", "/v1/users/u/recommendations?metric=manhattan", "", 400, "invalid", "metric"},
 		{"missing item", "GET", "/v1/items/nope", "", 404, "not_found", ""},

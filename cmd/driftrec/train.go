@@ -75,10 +75,20 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		for i := range items {
 			texts[i] = items[i].Text
 		}
-		vecs, err := enc.Encode(ctx, texts)
-		if err != nil {
-			return err
+		// Encoding the catalogue is the long step with a pretrained
+		// encoder (minutes for ten thousand titles on two cores), so it
+		// goes in chunks behind a progress bar.
+		bar := countBar(len(texts), "encoding item texts", "items", c.quiet, stderr)
+		vecs := make([][]float32, 0, len(texts))
+		for lo := 0; lo < len(texts); lo += trainEncodeChunk {
+			chunk, err := enc.Encode(ctx, texts[lo:min(lo+trainEncodeChunk, len(texts))])
+			if err != nil {
+				return fmt.Errorf("encode item texts: %w", err)
+			}
+			vecs = append(vecs, chunk...)
+			bar.Add(len(chunk))
 		}
+		bar.Finish()
 		byID := make(map[string][]float32, len(items))
 		for i := range items {
 			byID[items[i].ID] = vecs[i]
@@ -94,6 +104,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "wrote %s (%d items × %d dims, adapter %v) in %s\n", *out, m.Len(), m.TargetDim(), m.Adapter != nil, time.Since(start).Round(time.Millisecond))
 	return nil
 }
+
+// trainEncodeChunk is how many item texts go to the encoder at once.
+const trainEncodeChunk = 256
 
 // datasetSequences returns users' item sequences in time order (without
 // each user's last two interactions when holdout is set) and the catalogue

@@ -267,6 +267,10 @@ type Keys struct {
 	stamp   fileStamp
 	checked time.Time
 	err     error // of the last reload; the previous keys stay in force
+	// closed is set once the file has been seen: from then on keys stay
+	// required even if the file disappears, so deleting it by mistake
+	// locks the API instead of opening it.
+	closed bool
 }
 
 type fileStamp struct {
@@ -301,6 +305,7 @@ func (k *Keys) reload() error {
 	k.stamp = fileStamp{}
 	if fi != nil {
 		k.stamp = fileStamp{exists: true, size: fi.Size(), modTime: fi.ModTime()}
+		k.closed = true
 	}
 	return nil
 }
@@ -337,13 +342,23 @@ func (k *Keys) refresh() error {
 
 // Enabled reports whether keys are required: whenever the keys file
 // exists, even with no key left in it (revoking the last key must close
-// the API, not open it). Without the file the API is open. The second
-// result is an error from re-reading the file, for logging.
+// the API, not open it), and, once this process has seen the file, after
+// it disappears too (no key then authenticates; restart the server to
+// open the API again). A server started without the file is open. The
+// second result is an error from re-reading the file, for logging.
 func (k *Keys) Enabled() (bool, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	err := k.refresh()
-	return k.stamp.exists || len(k.byID) > 0, err
+	if err == nil && k.closed && !k.stamp.exists {
+		err = fmt.Errorf("auth: keys file %s has disappeared; every request is refused until it is restored or the server restarts", k.path)
+		if k.err != nil && k.err.Error() == err.Error() {
+			err = nil // said once already
+		} else {
+			k.err = err
+		}
+	}
+	return k.closed || len(k.byID) > 0, err
 }
 
 // Authenticate returns the key that token is.

@@ -123,6 +123,29 @@ func TestKeysReloadAndRefuse(t *testing.T) {
 	if _, err := keys.Authenticate(token); err != nil {
 		t.Fatal(err)
 	}
+	// Removing the file while the server runs keeps the API closed.
+	saved, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(path)
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		on, _ := keys.Enabled()
+		if !on {
+			t.Fatal("deleting the keys file opened the API")
+		}
+		if _, err := keys.Authenticate(token); err != nil {
+			break // the deletion has been seen; keys are still required
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the deleted keys file was never noticed")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := os.WriteFile(path, saved, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}

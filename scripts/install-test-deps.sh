@@ -4,8 +4,8 @@
 # headless, CJK fonts for its screenshots, and the PostgreSQL server
 # binaries the postgres tests start a throwaway server from
 # (postgres/pgtest). Idempotent: it does nothing when they are installed. Needs root (or sudo) and Debian apt (Ubuntu's
-# chromium package is a snap shim that does not run here); .ci/run calls it on a
-# fresh machine before scripts/test.sh.
+# chromium package is a snap shim that does not run here); scripts/test.sh calls
+# it first, so a fresh machine (CI included) gets them before the tests.
 set -euo pipefail
 
 packages="chromium fonts-noto-cjk fonts-dejavu-core postgresql"

@@ -27,7 +27,10 @@
 // implementation of the model here. The seed's plain method is the engine
 // with one interest that every event joins, no decay and a short-term
 // state that is the latest event; the full model is the engine's defaults
-// or the configuration the sweep chose.
+// or the configuration the sweep chose. The driftrec+collab rows are the
+// same engine over text vectors joined with package collab's item vectors
+// (co-occurrence and transitions, trained once on the training split),
+// with the configuration validation chose for them.
 //
 // Popularity and item-kNN are baselines, not driftrec's model: plain
 // scorers in this package (Popularity, ItemKNN) that exist to pin the

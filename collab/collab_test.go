@@ -198,3 +198,34 @@ func FuzzLoad(f *testing.F) {
 		_, _ = Load(bytes.NewReader(append(body, sum[:]...)))
 	})
 }
+
+// glossingText stands in for encoder/bridge (which needs model files): a
+// text encoder that also glosses.
+type glossingText struct{ *lexical.Encoder }
+
+func (glossingText) Gloss(text string) string { return "gloss of " + text }
+
+func TestEncoderForwardsGloss(t *testing.T) {
+	m, err := Train(blocks(2, 5, 50, 1), Options{Parts: []PartSpec{{Kind: KindCooccur, Dim: 8}}, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		text driftrec.Encoder
+		want string
+	}{
+		{"glossing text encoder", glossingText{lexical.New(lexical.Options{Dim: 16})}, "gloss of 跑鞋垫"},
+		{"plain text encoder", lexical.New(lexical.Options{Dim: 16}), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			enc, err := NewEncoder(tc.text, m, Split(m, 0.5))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := enc.Gloss("跑鞋垫"); got != tc.want {
+				t.Fatalf("Gloss = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

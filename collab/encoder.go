@@ -274,3 +274,13 @@ func (e *Encoder) Fittable() bool {
 	_, ok := e.text.(textFitter)
 	return ok
 }
+
+// Gloss forwards to a text encoder that embeds Chinese through an English
+// gloss (encoder/bridge), so that explanations keep showing it with the
+// learned parts joined on; otherwise it returns "".
+func (e *Encoder) Gloss(text string) string {
+	if g, ok := e.text.(interface{ Gloss(string) string }); ok {
+		return g.Gloss(text)
+	}
+	return ""
+}

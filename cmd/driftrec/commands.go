@@ -48,7 +48,10 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			})
 		})
 		if err != nil {
-			return fmt.Errorf("%s: %w", *items, err)
+			// Batches before the failing one are committed; say how many,
+			// so that a re-run can start after them instead of repeating
+			// them.
+			return fmt.Errorf("%s: %w (the first %d items were imported before the error)", *items, err, n)
 		}
 		fmt.Fprintf(stdout, "imported %d items\n", n)
 	}
@@ -60,7 +63,10 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			})
 		})
 		if err != nil {
-			return fmt.Errorf("%s: %w", *events, err)
+			// Batches before the failing one are committed; say how many,
+			// so that a re-run can start after them instead of repeating
+			// them.
+			return fmt.Errorf("%s: %w (the first %d events were imported before the error)", *events, err, n)
 		}
 		fmt.Fprintf(stdout, "imported %d events\n", n)
 	}

@@ -193,4 +193,14 @@ func TestCLIImportAndRecommend(t *testing.T) {
 	if err == nil || !strings.Contains(string(b), `unknown column "txt"`) {
 		t.Fatalf("bad import: %v %s", err, b)
 	}
+	// A bad line after a full batch: the error says how many came in.
+	partial := filepath.Join(data, "partial.jsonl")
+	os.WriteFile(partial, []byte(`{"user":"p","type":"view","item":"A"}
+{"user":"p","type":"view","item":"A"}
+{"user":"p","type":"teleport","item":"A"}
+`), 0o600)
+	b, err = exec.Command(binary, "import", "-data-dir", data, "-batch", "2", "-events", partial).CombinedOutput()
+	if err == nil || !strings.Contains(string(b), "line 3") || !strings.Contains(string(b), "the first 2 events were imported") {
+		t.Fatalf("partial import: %v %s", err, b)
+	}
 }

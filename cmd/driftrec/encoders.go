@@ -30,9 +30,13 @@ type remoteFlags struct {
 func openEncoder(ctx context.Context, spec, models string, rf remoteFlags, log *slog.Logger) (driftrec.Encoder, error) {
 	switch {
 	case spec == "auto" || spec == "":
-		if _, err := os.Stat(filepath.Join(models, "use-lite", ".complete")); errors.Is(err, fs.ErrNotExist) {
-			log.Warn("pretrained files not found; using the lexical encoder (run scripts/fetch-models.sh for the default)", "models", models)
-			return lexical.New(lexical.Options{}), nil
+		// The bridge needs both downloads; with either missing, serve
+		// something rather than refuse to start.
+		for _, dir := range []string{"use-lite", "cc-cedict"} {
+			if _, err := os.Stat(filepath.Join(models, dir, ".complete")); errors.Is(err, fs.ErrNotExist) {
+				log.Warn("pretrained files not found; using the lexical encoder (run scripts/fetch-models.sh for the default)", "models", models, "missing", dir)
+				return lexical.New(lexical.Options{}), nil
+			}
 		}
 		fallthrough
 	case spec == "bridge":

@@ -40,7 +40,7 @@ func openEncoder(ctx context.Context, spec, models string, rf remoteFlags, log *
 		}
 		fallthrough
 	case spec == "bridge":
-		enc, err := bridge.Open(ctx, models, bridge.Options{})
+		enc, err := bridge.Open(ctx, models, bridge.Options{Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("encoder %s: %w", spec, err)
 		}

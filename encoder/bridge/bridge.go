@@ -17,6 +17,7 @@ package bridge
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"unicode"
 
@@ -42,6 +43,9 @@ type Options struct {
 	Synonyms int
 	// LexicalDim is the lexical part's dimension (default 1024).
 	LexicalDim int
+	// Logger receives the dictionary's conversion notice on first use;
+	// nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // Encoder is the bridged encoder. Besides driftrec.Encoder it tells
@@ -67,7 +71,7 @@ func Open(ctx context.Context, models string, opts Options) (*Encoder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bridge: %w", err)
 	}
-	dict, err := cedict.Open(ctx, filepath.Join(models, "cc-cedict"), cedict.Options{})
+	dict, err := cedict.Open(ctx, filepath.Join(models, "cc-cedict"), cedict.Options{Logger: opts.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("bridge: %w", err)
 	}

@@ -74,6 +74,7 @@ func TestTwoReplicasOnePostgres(t *testing.T) {
 	if code, _ := b.call(t, "DELETE", "/v1/items/D", ""); code != 200 {
 		t.Fatal("delete D through B")
 	}
+	deadline = time.Now().Add(20 * time.Second)
 	for {
 		code, _ := a.call(t, "GET", "/v1/items/D", "")
 		if code == 404 {

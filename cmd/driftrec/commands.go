@@ -171,7 +171,7 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(stderr, "Usage: driftrec embed [flags] TEXT...")
+		fmt.Fprintln(stderr, "Usage: driftrec embed [flags] TEXT...\n\nPrints each text's vector from the configured encoder, without opening a store: the\nlexical encoder's statistics fitted on a catalogue are not loaded, so for the vectors a\nrunning server uses, ask it (POST /v1/embeddings).")
 		return errUsage
 	}
 	log, err := c.logger(stderr)

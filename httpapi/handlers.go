@@ -184,7 +184,7 @@ func (s *Server) postRecommend(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if req.N < 0 || req.N > engine.MaxN {
-		return driftrec.FieldErrorf("n", "n must be between 1 and %d", engine.MaxN)
+		return driftrec.FieldErrorf("n", "n must be between 1 and %d (0 or absent means 10)", engine.MaxN)
 	}
 	m, err := index.ParseMetric(req.Metric)
 	if err != nil {

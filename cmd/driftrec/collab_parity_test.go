@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/driftrec/driftrec/client"
 	"github.com/driftrec/driftrec/collab"
 	"github.com/driftrec/driftrec/dataset"
 	"github.com/driftrec/driftrec/encoder/lexical"
@@ -102,20 +103,11 @@ func TestServerMatchesEval(t *testing.T) {
 	if code, resp := srv.call(t, "PUT", "/v1/items", string(body)); code != 200 {
 		t.Fatalf("items: %d %v", code, resp)
 	}
-	type wire struct {
-		User    string   `json:"user"`
-		Type    string   `json:"type"`
-		Item    string   `json:"item,omitempty"`
-		Text    string   `json:"text,omitempty"`
-		Value   *float64 `json:"value,omitempty"`
-		Session string   `json:"session,omitempty"`
-		TS      string   `json:"ts"`
-	}
 	for start := 0; start < len(steps); start += 500 {
-		var batch []wire
+		var batch []client.Event
 		for _, s := range steps[start:min(start+500, len(steps))] {
 			e := s.Event
-			batch = append(batch, wire{e.User, string(e.Type), e.Item, e.Text, e.Value, e.Session, e.Time.Format(time.RFC3339Nano)})
+			batch = append(batch, client.Event{User: e.User, Type: string(e.Type), Item: e.Item, Text: e.Text, Value: e.Value, Session: e.Session, Time: e.Time})
 		}
 		b, _ := json.Marshal(batch)
 		if code, resp := srv.call(t, "POST", "/v1/events", string(b)); code != 200 {

@@ -20,7 +20,7 @@ import (
 //
 //	go test ./bolt -run '^$' -bench PrivacyCost -benchtime 2s -count 3
 func BenchmarkPrivacyCost(b *testing.B) {
-	kr := newKeyring(b)
+	kr := storetest.NewKeyring(b)
 	modes := []struct {
 		name         string
 		sealed, pseu bool

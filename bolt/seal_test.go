@@ -15,22 +15,9 @@ import (
 	"github.com/driftrec/driftrec/storetest"
 )
 
-func newKeyring(t testing.TB) *seal.Keyring {
-	t.Helper()
-	text, err := seal.NewMasterKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := seal.ParseMasterKey([]byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return seal.NewKeyring(m)
-}
-
 // TestSealedStore runs the conformance suite with encryption at rest.
 func TestSealedStore(t *testing.T) {
-	kr := newKeyring(t)
+	kr := storetest.NewKeyring(t)
 	storetest.Run(t,
 		func(t *testing.T) driftrec.Store {
 			s, err := bolt.Open(filepath.Join(t.TempDir(), "driftrec.db"), &bolt.Options{Sealer: kr})
@@ -85,7 +72,7 @@ func fileContains(t *testing.T, path, s string) bool {
 }
 
 func TestSealedAtRest(t *testing.T) {
-	kr := newKeyring(t)
+	kr := storetest.NewKeyring(t)
 	path := filepath.Join(t.TempDir(), "driftrec.db")
 	s, err := bolt.Open(path, &bolt.Options{Sealer: kr})
 	if err != nil {
@@ -118,7 +105,7 @@ func TestSealedAtRest(t *testing.T) {
 		}
 	})
 	t.Run("with another master key", func(t *testing.T) {
-		s, err := bolt.Open(path, &bolt.Options{Sealer: newKeyring(t)})
+		s, err := bolt.Open(path, &bolt.Options{Sealer: storetest.NewKeyring(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +115,7 @@ func TestSealedAtRest(t *testing.T) {
 		}
 	})
 	t.Run("rotation", func(t *testing.T) {
-		next := newKeyring(t)
+		next := storetest.NewKeyring(t)
 		rotating := seal.NewKeyring(next.Current(), kr.Current())
 		s, err := bolt.Open(path, &bolt.Options{Sealer: rotating})
 		if err != nil {

@@ -86,15 +86,7 @@ func schemaConn(t testing.TB, dsn string) *pgx.Conn {
 // TestSealedStore runs the conformance suite with encryption at rest, and
 // checks that no event text or item reaches the tables in plain.
 func TestSealedStore(t *testing.T) {
-	text, err := seal.NewMasterKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := seal.ParseMasterKey([]byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	kr := seal.NewKeyring(m)
+	kr := storetest.NewKeyring(t)
 	dsns := map[driftrec.Store]string{}
 	storetest.Run(t,
 		func(t *testing.T) driftrec.Store {
@@ -159,7 +151,7 @@ func TestSealedStore(t *testing.T) {
 	// Rotation re-wraps the key; deleting the user deletes it.
 	next, _ := seal.NewMasterKey()
 	nm, _ := seal.ParseMasterKey([]byte(next))
-	s3, err := postgres.Open(t.Context(), dsn, postgres.WithSealer(seal.NewKeyring(nm, m)))
+	s3, err := postgres.Open(t.Context(), dsn, postgres.WithSealer(seal.NewKeyring(nm, kr.Current())))
 	if err != nil {
 		t.Fatal(err)
 	}

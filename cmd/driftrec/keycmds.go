@@ -12,7 +12,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/driftrec/driftrec"
 	"github.com/driftrec/driftrec/auth"
 	"github.com/driftrec/driftrec/bolt"
 	"github.com/driftrec/driftrec/internal/keyfile"
@@ -138,10 +137,7 @@ func rotateMasterKey(ctx context.Context, args []string, stdout, stderr io.Write
 	var c common
 	c.register(fs)
 	newFile := fs.String("new-master-key-file", "", "the master key to re-wrap every data key under")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := c.load(fs); err != nil {
+	if err := c.parse(fs, args); err != nil {
 		return err
 	}
 	if *newFile == "" {
@@ -163,12 +159,7 @@ func rotateMasterKey(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	var st driftrec.Store
-	if c.isPostgres() {
-		st, err = openPostgres(ctx, c.store, log, kr)
-	} else {
-		st, err = c.openEmbedded(kr)
-	}
+	st, err := c.openBackend(ctx, log, kr)
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,22 @@ type server struct {
 	url string
 }
 
+// stop ends a server with SIGTERM and waits for a clean exit.
+func (s *server) stop(t *testing.T) {
+	t.Helper()
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no shutdown after SIGTERM")
+	}
+}
+
 func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "-addr", "127.0.0.1:0", "-log-level", "warn"}, args...)...)
@@ -136,17 +152,7 @@ func TestServeDemoAndRestart(t *testing.T) {
 		t.Fatalf("catalogue after restart: %v", body)
 	}
 	// Graceful stop on SIGTERM.
-	s2.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- s2.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("no shutdown after SIGTERM")
-	}
+	s2.stop(t)
 }
 
 func TestCLIImportAndRecommend(t *testing.T) {

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -88,22 +87,6 @@ func tryStartCmd(t *testing.T, cmd *exec.Cmd, env []string) (*server, *syncBuffe
 		cmd.Process.Kill()
 		cmd.Wait()
 		return nil, logs, fmt.Errorf("server did not start")
-	}
-}
-
-// stop ends a server with SIGTERM and waits for a clean exit.
-func (s *server) stop(t *testing.T) {
-	t.Helper()
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- s.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("no shutdown after SIGTERM")
 	}
 }
 

@@ -201,12 +201,7 @@ func (c *common) openStore(ctx context.Context, log *slog.Logger) (driftrec.Stor
 	if kr != nil {
 		sealer = kr
 	}
-	var st driftrec.Store
-	if c.isPostgres() {
-		st, err = openPostgres(ctx, c.store, log, sealer)
-	} else {
-		st, err = c.openEmbedded(sealer)
-	}
+	st, err := c.openBackend(ctx, log, sealer)
 	if err != nil {
 		return nil, err
 	}
@@ -216,6 +211,15 @@ func (c *common) openStore(ctx context.Context, log *slog.Logger) (driftrec.Stor
 		return nil, err
 	}
 	return wrapped, nil
+}
+
+// openBackend opens the embedded store or PostgreSQL with sealer, without
+// the pseudonym layer (key rotation works below it).
+func (c *common) openBackend(ctx context.Context, log *slog.Logger, sealer driftrec.Sealer) (driftrec.Store, error) {
+	if c.isPostgres() {
+		return openPostgres(ctx, c.store, log, sealer)
+	}
+	return c.openEmbedded(sealer)
 }
 
 func (c *common) openEmbedded(sealer driftrec.Sealer) (driftrec.Store, error) {

@@ -358,7 +358,7 @@ func (k *Keys) Enabled() (bool, error) {
 			k.err = err
 		}
 	}
-	return k.closed || len(k.byID) > 0, err
+	return k.closed, err
 }
 
 // Authenticate returns the key that token is.

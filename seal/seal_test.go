@@ -9,23 +9,11 @@ import (
 	"github.com/driftrec/driftrec"
 	"github.com/driftrec/driftrec/inmem"
 	"github.com/driftrec/driftrec/seal"
+	"github.com/driftrec/driftrec/storetest"
 )
 
-func keyring(t testing.TB) *seal.Keyring {
-	t.Helper()
-	text, err := seal.NewMasterKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := seal.ParseMasterKey([]byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return seal.NewKeyring(m)
-}
-
 func TestSealAndOpen(t *testing.T) {
-	kr := keyring(t)
+	kr := storetest.NewKeyring(t)
 	w, err := kr.NewUserKey("alice")
 	if err != nil || len(w) != seal.WrappedSize {
 		t.Fatalf("NewUserKey: %d bytes, %v", len(w), err)
@@ -68,7 +56,7 @@ func TestSealAndOpen(t *testing.T) {
 	}
 	// Another master key cannot unwrap; a keyring that also holds the old
 	// one can, and rewraps under the new.
-	next := keyring(t)
+	next := storetest.NewKeyring(t)
 	if _, err := next.UserKey("alice", w); err == nil {
 		t.Fatal("another master key unwrapped the data key")
 	}
@@ -106,7 +94,7 @@ func TestParseMasterKey(t *testing.T) {
 func TestBind(t *testing.T) {
 	ctx := context.Background()
 	st := inmem.New()
-	kr := keyring(t)
+	kr := storetest.NewKeyring(t)
 	if err := seal.RequireUnsealed(ctx, st); err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +104,7 @@ func TestBind(t *testing.T) {
 	if err := seal.Bind(ctx, st, kr); err != nil {
 		t.Fatalf("second Bind: %v", err)
 	}
-	if err := seal.Bind(ctx, st, keyring(t)); err == nil || !strings.Contains(err.Error(), "another master key") {
+	if err := seal.Bind(ctx, st, storetest.NewKeyring(t)); err == nil || !strings.Contains(err.Error(), "another master key") {
 		t.Fatalf("Bind with another key: %v", err)
 	}
 	if err := seal.RequireUnsealed(ctx, st); err == nil || !strings.Contains(err.Error(), kr.Current().ID()) {
@@ -133,7 +121,7 @@ func TestBind(t *testing.T) {
 // FuzzOpen feeds arbitrary wrapped keys and records to the unwrapping and
 // opening code: they must fail cleanly.
 func FuzzOpen(f *testing.F) {
-	kr := keyring(f)
+	kr := storetest.NewKeyring(f)
 	w, _ := kr.NewUserKey("u")
 	k, _ := kr.UserKey("u", w)
 	f.Add(w, driftrec.SealRecord(k, []byte("x"), nil))

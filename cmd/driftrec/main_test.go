@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -59,36 +58,15 @@ func (s *server) stop(t *testing.T) {
 	}
 }
 
+// startServer runs driftrec serve on a free loopback port; its log is
+// shown if it fails to start.
 func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "-addr", "127.0.0.1:0", "-log-level", "warn"}, args...)...)
-	stdout, err := cmd.StdoutPipe()
+	s, logs, err := tryStartCmd(t, exec.Command(binary, append([]string{"serve", "-addr", "127.0.0.1:0", "-log-level", "warn"}, args...)...), nil)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v\n%s", err, logs)
 	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
-				lines <- u
-			}
-		}
-	}()
-	select {
-	case u := <-lines:
-		s := &server{cmd: cmd, url: u}
-		t.Cleanup(func() { s.cmd.Process.Kill(); s.cmd.Wait() })
-		return s
-	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("server did not start")
-	}
-	return nil
+	return s
 }
 
 func (s *server) call(t *testing.T, method, path, body string) (int, map[string]any) {

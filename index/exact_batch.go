@@ -8,11 +8,13 @@ import "github.com/driftrec/driftrec/kernel"
 // recommender searches once per interest, so this is its common case. (A
 // matrix product would re-pack every block of items for a handful of
 // queries; measured slower than dot products for fewer than ~32 queries.)
-func (x *Exact) SearchBatch(qs [][]float32, k int, m Metric, f Filter) [][]Hit {
+// Query i returns up to ks[i] hits, exactly as Search(qs[i], ks[i], m, f)
+// would.
+func (x *Exact) SearchBatch(qs [][]float32, ks []int, m Metric, f Filter) [][]Hit {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	out := make([][]Hit, len(qs))
-	if k <= 0 || len(x.ids) == 0 || len(qs) == 0 {
+	if len(ks) != len(qs) || len(x.ids) == 0 || len(qs) == 0 {
 		return out
 	}
 	d := x.dim
@@ -25,7 +27,7 @@ func (x *Exact) SearchBatch(qs [][]float32, k int, m Metric, f Filter) [][]Hit {
 		}
 		q = append(q, v...)
 		qn[i] = sqrt32(kernel.Dot(v, v))
-		tops[i] = newTopK(k)
+		tops[i] = newTopK(max(ks[i], 0))
 	}
 	for i, id := range x.ids {
 		if !f.admits(id, x.cats[i]) {

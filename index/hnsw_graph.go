@@ -194,7 +194,13 @@ func (h *HNSW) searchLayer(sc *scorer, entry cand, ef, level int, admit func(uin
 		if s.results.len() >= ef && c.sim < s.results.top().sim {
 			break
 		}
-		for _, nb := range h.neighbours(c.id, level, locking, s) {
+		nbs := h.neighbours(c.id, level, locking, s)
+		for _, nb := range nbs {
+			if !s.visited.seen(nb) {
+				sc.prefetch(nb)
+			}
+		}
+		for _, nb := range nbs {
 			if s.visited.visit(nb) {
 				continue
 			}

@@ -85,6 +85,9 @@ func (v *visitedSet) begin(n int) {
 	}
 }
 
+// seen reports whether i is marked, without marking it.
+func (v *visitedSet) seen(i uint32) bool { return v.mark[i] == v.gen }
+
 // visit marks i and reports whether it was already marked.
 func (v *visitedSet) visit(i uint32) bool {
 	if v.mark[i] == v.gen {

@@ -148,6 +148,21 @@ func (sc *scorer) dot(i uint32) float32 {
 	return kernel.Dot(sc.q, s.exact[lo:hi])
 }
 
+// prefetch asks the cache for node i's vector in the scorer's
+// representation (see kernel.Prefetch).
+func (sc *scorer) prefetch(i uint32) {
+	s := sc.s
+	lo, hi := int(i)*s.dim, int(i+1)*s.dim
+	switch sc.mode {
+	case Float16:
+		kernel.Prefetch(s.half[lo:hi])
+	case Int8:
+		kernel.Prefetch(s.bytes[lo:hi])
+	default:
+		kernel.Prefetch(s.exact[lo:hi])
+	}
+}
+
 func (sc *scorer) sim(i uint32) float32 {
 	d := sc.dot(i)
 	switch sc.metric {

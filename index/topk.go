@@ -24,6 +24,9 @@ func worse(a, b Hit) bool {
 }
 
 func (t *topK) push(x Hit) {
+	if t.k <= 0 {
+		return
+	}
 	if len(t.h) < t.k {
 		t.h = append(t.h, x)
 		t.up(len(t.h) - 1)

@@ -146,3 +146,5 @@ func gemmFamilies() []*gemmKernels {
 	}
 	return append(fams, gemmPortable)
 }
+
+func prefetch(p uintptr, n int) { prefetchAMD64(p, n) }

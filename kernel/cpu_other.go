@@ -12,3 +12,5 @@ func encodeF16(dst []uint16, src []float32)  { encodeF16Generic(dst, src) }
 func decodeF16(dst []float32, src []uint16)  { decodeF16Generic(dst, src) }
 
 func gemmFamilies() []*gemmKernels { return []*gemmKernels{gemmPortable} }
+
+func prefetch(p uintptr, n int) {}

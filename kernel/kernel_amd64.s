@@ -188,6 +188,23 @@ scale_done:
 	VZEROUPPER
 	RET
 
+// func prefetchAMD64(p uintptr, n int)
+// Requires: MMX+
+TEXT ·prefetchAMD64(SB), NOSPLIT, $0-16
+	MOVQ p+0(FP), AX
+	MOVQ n+8(FP), CX
+
+prefetch_loop:
+	CMPQ       CX, $+0
+	JLE        prefetch_done
+	PREFETCHT0 (AX)
+	ADDQ       $0x40, AX
+	SUBQ       $0x40, CX
+	JMP        prefetch_loop
+
+prefetch_done:
+	RET
+
 // func dotInt8AVX2(a []int8, b []int8) int32
 // Requires: AVX, AVX2
 TEXT ·dotInt8AVX2(SB), NOSPLIT, $0-52

@@ -19,6 +19,9 @@ func axpyAVX2(alpha float32, x []float32, y []float32)
 // scaleAVX2 sets x *= alpha over len(x)&^7 elements.
 func scaleAVX2(alpha float32, x []float32)
 
+// prefetchAMD64 hints the lines of the n bytes at p into the cache.
+func prefetchAMD64(p uintptr, n int)
+
 // dotInt8AVX2 covers len(a)&^31 elements; len(b) >= len(a).
 func dotInt8AVX2(a []int8, b []int8) int32
 

@@ -50,7 +50,12 @@ import (
 type Config struct {
 	// NegativePenalty is β, the weight of the rejection signal.
 	NegativePenalty float64 `toml:"negative_penalty" json:"negative_penalty"`
-	// Candidates is the minimum number of candidates fetched per query.
+	// Candidates is K, the size of the candidate pool: the query for
+	// θ_dynamic fetches max(K, 4n) items for a list of n, and each
+	// interest's query max(n, ⌈K·share_k⌉), so that the pool grows with
+	// the list, not with the number of interests (nine queries of K each
+	// cost nine times the graph walks and scoring at 100k items, for
+	// candidates the quotas would never reach).
 	Candidates int `toml:"candidates" json:"candidates"`
 	// Quotas allocates slots to interests by importance share.
 	Quotas bool `toml:"quotas" json:"quotas"`
@@ -243,13 +248,16 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 	lists := make([][]*candidate, len(v.Queries))
 	mixture := r.cfg.Scoring != ScoringMax
 	qs := make([][]float32, 0, len(v.Queries)+1)
+	ks := make([]int, 0, len(v.Queries)+1)
 	for _, q := range v.Queries {
 		qs = append(qs, q.Vector)
+		ks = append(ks, interestCandidates(k, o.N, q.Share, len(v.Queries)))
 	}
 	if mixture && v.Dynamic != nil {
 		qs = append(qs, v.Dynamic)
+		ks = append(ks, k)
 	}
-	hits := r.search(qs, k, o, f)
+	hits := r.search(qs, ks, o, f)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("recommend: %w", err)
 	}
@@ -384,19 +392,30 @@ func order(chosen []*candidate, lambda float64) []*candidate {
 	return out
 }
 
+// interestCandidates is how many candidates the query of an interest with
+// the given share fetches when the pool is k for a list of n (see
+// Config.Candidates). A lone query, the short-term one of a user without
+// interests, fetches the whole pool.
+func interestCandidates(k, n int, share float64, queries int) int {
+	if queries == 1 || math.IsNaN(share) {
+		return k
+	}
+	return max(n, min(k, int(math.Ceil(float64(k)*share))))
+}
+
 // batchSearcher is implemented by indexes that answer several queries in
 // one pass (index.Exact).
 type batchSearcher interface {
-	SearchBatch(qs [][]float32, k int, m index.Metric, f index.Filter) [][]index.Hit
+	SearchBatch(qs [][]float32, ks []int, m index.Metric, f index.Filter) [][]index.Hit
 }
 
-func (r *Recommender) search(qs [][]float32, k int, o Options, f index.Filter) [][]index.Hit {
+func (r *Recommender) search(qs [][]float32, ks []int, o Options, f index.Filter) [][]index.Hit {
 	if bs, ok := r.idx.(batchSearcher); ok {
-		return bs.SearchBatch(qs, k, o.Metric, f)
+		return bs.SearchBatch(qs, ks, o.Metric, f)
 	}
 	out := make([][]index.Hit, len(qs))
 	for i, q := range qs {
-		out[i] = r.idx.Search(q, k, o.Metric, f)
+		out[i] = r.idx.Search(q, ks[i], o.Metric, f)
 	}
 	return out
 }

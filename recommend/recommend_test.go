@@ -316,3 +316,59 @@ func TestPopularityPrior(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRecommendHNSW100k is the load benchmark's recommendation
+// (docs/benchmarks.md) without HTTP: 100,000 clustered 1,024-d items in
+// HNSW, a user with 8 interests and a session, 10 explained results, for
+// each vector storage and a few efSearch values. Each graph takes about a
+// minute to build on 2 cores; run it by hand.
+func BenchmarkRecommendHNSW100k(b *testing.B) {
+	const (
+		n      = 100000
+		d      = 1024
+		topics = 256
+	)
+	rng := rand.New(rand.NewPCG(7, 8))
+	vec := func(topic int) []float32 {
+		v := make([]float32, d)
+		v[topic%d] = 1
+		for k := range v {
+			v[k] += float32(rng.NormFloat64() * 0.03)
+		}
+		return v
+	}
+	entries := make([]index.Entry, n)
+	for i := range entries {
+		entries[i] = index.Entry{ID: fmt.Sprint(i), Vector: vec(rng.IntN(topics))}
+	}
+	m, _ := interest.New(interest.DefaultConfig())
+	p := interest.NewProfile("u", "bench")
+	at := t0
+	for i := 0; i < 200; i++ {
+		at = at.Add(time.Minute)
+		id := rng.IntN(n)
+		m.Apply(p, &driftrec.Event{User: "u", Type: driftrec.EventClick, Item: fmt.Sprint(id), Time: at, Session: "s"}, entries[id].Vector)
+	}
+	v := m.View(p, at, -1)
+	for _, st := range []index.Storage{index.Float32, index.Int8} {
+		h, err := index.NewHNSW(index.HNSWConfig{Storage: st})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := h.AddBatch(context.Background(), entries); err != nil {
+			b.Fatal(err)
+		}
+		r := recommend.New(recommend.DefaultConfig(), h, nil, nil)
+		for _, ef := range []int{96, 48, 32} {
+			b.Run(fmt.Sprintf("storage=%v/ef=%d", st, ef), func(b *testing.B) {
+				h.SetSearchParams(ef, 0)
+				b.ReportMetric(float64(len(v.Queries)), "interests")
+				for b.Loop() {
+					if _, err := r.Recommend(context.Background(), p, v, recommend.Options{N: 10, ExcludeSeen: true, Explain: true}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

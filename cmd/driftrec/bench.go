@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -31,6 +32,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	clients := fs.String("clients", "1,8", "comma-separated client counts")
 	batches := fs.String("batches", "1,100,1000", "comma-separated event batch sizes")
 	out := fs.String("out", "", "also write the report as JSON to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and load generator) to this file, for go tool pprof")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: driftrec bench [flags]\n\nA bounded load test on the loopback interface: catalogue load, durable ingestion")
 		fmt.Fprintln(stderr, "(one event per request and batched), recommendation latency under concurrent clients,")
@@ -80,6 +82,17 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer hs.Close()
 		*target = "http://" + ln.Addr().String()
 		fmt.Fprintf(stderr, "serving %s with encoder %s, store %s\n", *target, eng.Encoder().ID(), storeName(&c))
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	progress := func(p string) {
 		if !c.quiet {

@@ -36,6 +36,7 @@ type common struct {
 	indexKind    string
 	annThreshold int
 	annStorage   string
+	annEf        int
 
 	// Model overrides; negative or empty means "from the config file".
 	alpha        float64
@@ -72,7 +73,8 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.Float64Var(&c.collabWeight, "collab-weight", 0.5, "weight of the learned part in similarities (0..1)")
 	fs.StringVar(&c.indexKind, "index", "auto", "item index: auto (exact scan, switching to HNSW above -ann-threshold items), exact, or hnsw")
 	fs.IntVar(&c.annThreshold, "ann-threshold", index.DefaultAutoThreshold, "catalogue size at which -index auto switches to HNSW")
-	fs.StringVar(&c.annStorage, "ann-storage", "float32", "HNSW vector storage: float32, float16 or int8 (re-ranked in float32)")
+	fs.StringVar(&c.annStorage, "ann-storage", "int8", "HNSW vector storage for the graph walk: int8 (default; half the latency of float32 at 100k items, docs/benchmarks.md), float16 or float32; results are re-ranked with the float32 originals")
+	fs.IntVar(&c.annEf, "ann-ef", 0, "HNSW efSearch, the candidate list of a graph walk (a query for k items uses at least k); 0 keeps the index default, 96 (docs/ann.md has recall and latency by ef)")
 	c.privacy.register(fs)
 	fs.Float64Var(&c.alpha, "alpha", -1, "default fusion weight α of the current session (0..1; -1 keeps the configured value)")
 	fs.IntVar(&c.maxInterests, "max-interests", 0, "long-term interests per user (0 keeps the configured value)")
@@ -172,7 +174,10 @@ func (c *common) openIndex(log *slog.Logger) (index.Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-ann-storage: %w", err)
 	}
-	cfg := index.Config{AutoThreshold: c.annThreshold, HNSW: index.HNSWConfig{Storage: storage}, Logger: log}
+	if c.annEf < 0 {
+		return nil, fmt.Errorf("-ann-ef: must be 0 (the default) or positive, got %d", c.annEf)
+	}
+	cfg := index.Config{AutoThreshold: c.annThreshold, HNSW: index.HNSWConfig{Storage: storage, EfSearch: c.annEf}, Logger: log}
 	switch c.indexKind {
 	case "auto", "":
 		cfg.Kind = index.KindAuto

@@ -25,6 +25,7 @@ func main() {
 	genDotFamily("squaredL2AVX2", true)
 	genAxpy()
 	genScale()
+	genPrefetch()
 	genDotInt8()
 	genDotF16()
 	genDecodeF16()
@@ -193,6 +194,26 @@ func genScale() {
 
 	Label("scale_done")
 	VZEROUPPER()
+	RET()
+}
+
+// genPrefetch touches every 64-byte line of a byte range with PREFETCHT0,
+// so that a graph search can ask for the vectors of a node's neighbours
+// before it scores them one by one: the loads overlap instead of each
+// dot product waiting for its own cache misses.
+func genPrefetch() {
+	TEXT("prefetchAMD64", NOSPLIT, "func(p uintptr, n int)")
+	Doc("prefetchAMD64 hints the lines of the n bytes at p into the cache.")
+	p := Load(Param("p"), GP64())
+	n := Load(Param("n"), GP64())
+	Label("prefetch_loop")
+	CMPQ(n, I8(0))
+	JLE(LabelRef("prefetch_done"))
+	PREFETCHT0(Mem{Base: p})
+	ADDQ(U8(64), p)
+	SUBQ(U8(64), n)
+	JMP(LabelRef("prefetch_loop"))
+	Label("prefetch_done")
 	RET()
 }
 

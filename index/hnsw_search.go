@@ -72,11 +72,23 @@ func (h *HNSW) Search(q []float32, k int, m Metric, f Filter) []Hit {
 	best := &s.sc2
 	best.prepare(&h.vecs, h.norms, h.inv, m, bestView, q, s.q8)
 	top := newTopK(k)
-	for _, c := range found {
+	for i, c := range found {
+		// Ask for the originals a few candidates ahead: they are scattered
+		// and, at a thousand dimensions, tens of cache lines each.
+		if i == 0 {
+			for _, a := range found[:min(rescoreAhead, len(found))] {
+				best.prefetch(a.id)
+			}
+		} else if i+rescoreAhead-1 < len(found) {
+			best.prefetch(found[i+rescoreAhead-1].id)
+		}
 		top.push(Hit{ID: h.ids[c.id], Score: best.score(c.id)})
 	}
 	return top.sorted()
 }
+
+// rescoreAhead is how many candidates ahead the re-scoring prefetches.
+const rescoreAhead = 8
 
 // walkCostPerEf is what an unfiltered walk costs per unit of ef, in item
 // reads of a scan: measured at about 2,000 for ef 96 at 100k items

@@ -123,8 +123,8 @@ func (r *Recommender) finalScore(v interest.View, o Options, vec []float32, pers
 		}
 		return s
 	}
-	c := candidate{id: id, vec: vec, unit: unitVec(vec)}
-	r.score(&c, v, o.Metric, r.cfg.Scoring != ScoringMax, popMax)
+	c := newCandidate(id, vec)
+	r.score(c, v, o.Metric, r.cfg.Scoring != ScoringMax, popMax)
 	if math.IsNaN(c.global) {
 		return math.Inf(-1)
 	}

@@ -4,7 +4,8 @@
 // Retrieval: for every query of the profile's View (one per long-term
 // interest k, each already fused with the session: q_k = unit(α·ŝ +
 // (1−α)·ĉ_k)) and for the seed's θ_dynamic itself, it fetches candidates
-// from the index.
+// from the index: the whole pool of K for θ_dynamic, each interest its
+// share of K but never fewer than the list's length (Config.Candidates).
 //
 // Scoring: the final score of an item x is, by default ("mixture"), the
 // seed's similarity to θ_dynamic = α·ŝ + (1−α)·Σ_k w_k·ĉ_k (w_k the
@@ -205,7 +206,7 @@ func (r *Recommender) Config() Config { return r.cfg }
 type candidate struct {
 	id     string
 	vec    []float32
-	unit   []float32
+	inv    float32   // 1/‖vec‖ (0 for a zero vector): cosines without a unit copy
 	rel    []float64 // per query: fused similarity − rejection penalty
 	fused  []float64 // per query: similarity to the fused query
 	neg    float64
@@ -269,7 +270,7 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 				if !ok {
 					continue // removed since the search
 				}
-				c = &candidate{id: h.ID, vec: vec, unit: unitVec(vec)}
+				c = newCandidate(h.ID, vec)
 				pool[h.ID] = c
 			}
 			lists[qi] = append(lists[qi], c)
@@ -281,7 +282,9 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 		for _, h := range hits[len(v.Queries)] {
 			if pool[h.ID] == nil {
 				if vec, ok := r.idx.Vector(h.ID); ok {
-					pool[h.ID] = &candidate{id: h.ID, vec: vec, unit: unitVec(vec), owner: -1}
+					c := newCandidate(h.ID, vec)
+					c.owner = -1
+					pool[h.ID] = c
 				}
 			}
 		}
@@ -345,7 +348,7 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 		if lambda > 0 {
 			for _, c := range pool {
 				if !c.chosen {
-					c.redund = math.Max(c.redund, dot64(c.unit, best.unit))
+					c.redund = math.Max(c.redund, c.cosWith(best))
 				}
 			}
 		}
@@ -386,7 +389,7 @@ func order(chosen []*candidate, lambda float64) []*candidate {
 		out = append(out, c)
 		left = slices.Delete(left, bi, bi+1)
 		for _, x := range left {
-			x.redund = math.Max(x.redund, dot64(x.unit, c.unit))
+			x.redund = math.Max(x.redund, x.cosWith(c))
 		}
 	}
 	return out
@@ -460,8 +463,8 @@ func (r *Recommender) nextByQuota(v interest.View, lists [][]*candidate, picked 
 func (r *Recommender) score(c *candidate, v interest.View, m index.Metric, mixture bool, popMax float64) {
 	c.rel = make([]float64, len(v.Queries))
 	c.fused = make([]float64, len(v.Queries))
-	if v.Negative != nil && len(v.Negative) == len(c.unit) {
-		c.neg = v.NegativeStrength * dot64(v.Negative, c.unit)
+	if v.Negative != nil && len(v.Negative) == len(c.vec) {
+		c.neg = v.NegativeStrength * c.cos(v.Negative)
 	}
 	penalty := r.cfg.NegativePenalty * c.neg
 	xn := float32(math.Sqrt(float64(kernel.Dot(c.vec, c.vec))))
@@ -479,7 +482,7 @@ func (r *Recommender) score(c *candidate, v interest.View, m index.Metric, mixtu
 			// the heaviest interest whenever the encoder finds unrelated
 			// texts somewhat similar.)
 			if q.Centroid != nil {
-				contrib = dot64(q.Centroid, c.unit)
+				contrib = c.cos(q.Centroid)
 			} else {
 				contrib = s
 			}
@@ -556,11 +559,11 @@ func (r *Recommender) explain(ctx context.Context, p *driftrec.Profile, v intere
 		Redundancy: c.redund,
 	}}
 	if q.Centroid != nil {
-		lt := dot64(q.Centroid, c.unit)
+		lt := c.cos(q.Centroid)
 		e.Scores.LongTerm = &lt
 	}
-	if v.Short != nil && len(v.Short) == len(c.unit) {
-		st := dot64(v.Short, c.unit)
+	if v.Short != nil && len(v.Short) == len(c.vec) {
+		st := c.cos(v.Short)
 		e.Scores.ShortTerm = &st
 	}
 	if r.pop != nil {
@@ -609,10 +612,10 @@ func (r *Recommender) explain(ctx context.Context, p *driftrec.Profile, v intere
 			}
 			vecs[*ref] = vec
 		}
-		if len(vec) != len(c.unit) {
+		if len(vec) != len(c.vec) {
 			continue
 		}
-		cands = append(cands, scored{ref, dot64(vec, c.unit), inSession(ref)})
+		cands = append(cands, scored{ref, c.cos(vec), inSession(ref)})
 	}
 	sort.SliceStable(cands, func(a, b int) bool { return cands[a].sim > cands[b].sim })
 	seen := map[string]bool{}
@@ -660,6 +663,31 @@ func (r *Recommender) refText(ref *driftrec.EventRef) string {
 	return ref.Item
 }
 
+func newCandidate(id string, vec []float32) *candidate {
+	c := &candidate{id: id, vec: vec}
+	if n := math.Sqrt(float64(kernel.Dot(vec, vec))); n > 0 {
+		c.inv = float32(1 / n)
+	}
+	return c
+}
+
+// cos is the cosine of the candidate with a unit vector u (0 when the
+// lengths differ).
+func (c *candidate) cos(u []float32) float64 {
+	if len(u) != len(c.vec) {
+		return 0
+	}
+	return float64(kernel.Dot(u, c.vec) * c.inv)
+}
+
+// cosWith is the cosine of two candidates.
+func (c *candidate) cosWith(d *candidate) float64 {
+	if len(c.vec) != len(d.vec) {
+		return 0
+	}
+	return float64(kernel.Dot(c.vec, d.vec) * c.inv * d.inv)
+}
+
 func unitVec(x []float32) []float32 {
 	n := math.Sqrt(float64(kernel.Dot(x, x)))
 	if n == 0 {
@@ -668,11 +696,4 @@ func unitVec(x []float32) []float32 {
 	u := slices.Clone(x)
 	kernel.Scale(float32(1/n), u)
 	return u
-}
-
-func dot64(a, b []float32) float64 {
-	if len(a) != len(b) {
-		return 0
-	}
-	return float64(kernel.Dot(a, b))
 }

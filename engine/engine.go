@@ -128,6 +128,10 @@ type Engine struct {
 	closeOnce sync.Once
 	closeErr  error
 
+	// Index snapshot file and reader (snapshot.go).
+	snapPath string
+	snapLoad IndexLoader
+
 	// Catalogue sync with other replicas (see sync.go).
 	stopWatch context.CancelFunc
 	watchDone chan struct{}
@@ -178,6 +182,7 @@ func Open(ctx context.Context, store driftrec.Store, enc driftrec.Encoder, cfg C
 	if e.idx == nil {
 		e.idx = index.NewExact()
 	}
+	e.loadIndexSnapshot(ctx)
 	e.rec = recommend.New(cfg.Recommend, e.idx, resolver{e}, e.pop)
 	if f, ok := fitterOf(enc); ok {
 		state, err := store.Meta(ctx, metaEncoderState+encoderFamily(enc))
@@ -289,7 +294,7 @@ func (e *Engine) loadCatalog(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("engine: load catalogue: %w", err)
 	}
-	if err := e.addToIndex(ctx, fresh); err != nil {
+	if err := e.addToIndex(ctx, e.reconcileIndex(fresh)); err != nil {
 		return err
 	}
 	if len(stale) > 0 {
@@ -350,6 +355,13 @@ func (e *Engine) Close() error {
 				e.closeErr = err
 			} else if err := e.store.PutMeta(ctx, metaCleanShutdown, []byte("1")); err != nil {
 				e.closeErr = fmt.Errorf("engine: record clean shutdown: %w", err)
+			}
+		}
+		if e.closeErr == nil {
+			// Only after a clean flush: a snapshot is an optimisation, and
+			// the next start reconciles it with the store anyway.
+			if err := e.saveIndexSnapshot(context.Background()); err != nil {
+				e.log.Warn("index snapshot not written; the next start builds the index", "err", err)
 			}
 		}
 		if err := e.store.Close(); err != nil && e.closeErr == nil {

@@ -303,11 +303,17 @@ func (a *Auto) Save(ctx context.Context, w io.Writer) error {
 // by Auto.Save or HNSW.Save); cfg supplies the threshold and logger, the
 // graph's own configuration comes from the snapshot.
 func LoadAuto(ctx context.Context, r io.Reader, cfg Config) (*Auto, error) {
-	a, err := NewAuto(cfg)
+	g, err := LoadHNSW(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	g, err := LoadHNSW(ctx, r)
+	return AutoWithGraph(cfg, g)
+}
+
+// AutoWithGraph returns an Auto index that serves g (for example a graph
+// from LoadHNSW) from the start; cfg supplies the threshold and logger.
+func AutoWithGraph(cfg Config, g *HNSW) (*Auto, error) {
+	a, err := NewAuto(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -51,6 +51,9 @@ type HNSWConfig struct {
 	Seed uint64
 }
 
+// DefaultEfSearch is HNSWConfig.EfSearch's default.
+const DefaultEfSearch = 96
+
 func (c HNSWConfig) withDefaults() (HNSWConfig, error) {
 	if c.M == 0 {
 		c.M = 16
@@ -59,7 +62,7 @@ func (c HNSWConfig) withDefaults() (HNSWConfig, error) {
 		c.EfConstruction = 200
 	}
 	if c.EfSearch == 0 {
-		c.EfSearch = 96
+		c.EfSearch = DefaultEfSearch
 	}
 	if c.MaxDeletedRatio == 0 {
 		c.MaxDeletedRatio = 0.1

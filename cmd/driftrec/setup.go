@@ -168,14 +168,14 @@ func (c *common) logger(w io.Writer) (*slog.Logger, error) {
 	return slog.New(redactLogs(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))), nil // redact.go
 }
 
-// openIndex builds the configured item index.
-func (c *common) openIndex(log *slog.Logger) (index.Index, error) {
+// indexConfig is the configured item index.
+func (c *common) indexConfig(log *slog.Logger) (index.Config, error) {
 	storage, err := index.ParseStorage(c.annStorage)
 	if err != nil {
-		return nil, fmt.Errorf("-ann-storage: %w", err)
+		return index.Config{}, fmt.Errorf("-ann-storage: %w", err)
 	}
 	if c.annEf < 0 {
-		return nil, fmt.Errorf("-ann-ef: must be 0 (the default) or positive, got %d", c.annEf)
+		return index.Config{}, fmt.Errorf("-ann-ef: must be 0 (the default) or positive, got %d", c.annEf)
 	}
 	cfg := index.Config{AutoThreshold: c.annThreshold, HNSW: index.HNSWConfig{Storage: storage, EfSearch: c.annEf}, Logger: log}
 	switch c.indexKind {
@@ -186,9 +186,36 @@ func (c *common) openIndex(log *slog.Logger) (index.Index, error) {
 	case "hnsw":
 		cfg.Kind = index.KindHNSW
 	default:
-		return nil, fmt.Errorf("-index %q: want auto, exact or hnsw", c.indexKind)
+		return index.Config{}, fmt.Errorf("-index %q: want auto, exact or hnsw", c.indexKind)
 	}
-	return index.New(cfg)
+	return cfg, nil
+}
+
+// indexSnapshotLoader reads a graph snapshot for the configured index: it
+// refuses one built with another vector storage and gives the graph the
+// configured search parameters (the snapshot carries the old ones).
+func indexSnapshotLoader(cfg index.Config) engine.IndexLoader {
+	return func(ctx context.Context, r io.Reader) (index.Index, error) {
+		if cfg.Kind == index.KindExact {
+			return nil, fmt.Errorf("-index exact keeps no graph")
+		}
+		g, err := index.LoadHNSW(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		if got := g.Config().Storage; got != cfg.HNSW.Storage {
+			return nil, fmt.Errorf("the snapshot's graph stores %v vectors, -ann-storage asks for %v", got, cfg.HNSW.Storage)
+		}
+		ef := cfg.HNSW.EfSearch
+		if ef == 0 {
+			ef = index.DefaultEfSearch
+		}
+		g.SetSearchParams(ef, cfg.HNSW.FlatFilterLimit)
+		if cfg.Kind == index.KindHNSW {
+			return g, nil
+		}
+		return index.AutoWithGraph(cfg, g)
+	}
 }
 
 func (c *common) isPostgres() bool {
@@ -269,17 +296,27 @@ func (c *common) open(ctx context.Context, log *slog.Logger) (*engine.Engine, er
 		// updates, so profiles are written with every commit.
 		cfg.ProfileFlush = 0
 	}
-	idx, err := c.openIndex(log)
+	icfg, err := c.indexConfig(log)
 	if err != nil {
 		st.Close()
 		return nil, err
+	}
+	idx, err := index.New(icfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	opts := []engine.Option{engine.WithLogger(log), engine.WithIndex(idx)}
+	if !c.isPostgres() {
+		// Next to the embedded store; replicas on PostgreSQL build theirs.
+		opts = append(opts, engine.WithIndexSnapshot(filepath.Join(c.dataDir, "index.snapshot"), indexSnapshotLoader(icfg)))
 	}
 	retention, err := c.privacy.retention()
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	eng, err := engine.Open(ctx, st, enc, cfg, engine.WithLogger(log), engine.WithIndex(idx), engine.WithTextRetention(retention))
+	eng, err := engine.Open(ctx, st, enc, cfg, append(opts, engine.WithTextRetention(retention))...)
 	if err != nil {
 		st.Close()
 		return nil, err

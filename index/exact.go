@@ -139,5 +139,5 @@ func (f *Filter) admits(id string, cats []string) bool {
 			return false
 		}
 	}
-	return f.Exclude == nil || !f.Exclude(id)
+	return !f.Excludes(id)
 }

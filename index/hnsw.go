@@ -228,6 +228,7 @@ type searchScratch struct {
 	frontier candHeap
 	results  candHeap
 	links    []uint32
+	excluded []uint32 // Filter.ExcludeIDs as node numbers, sorted
 	q8       []int8
 	vec      []float32
 	// Each scorer and candidate list has one user at a time: sc the query

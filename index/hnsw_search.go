@@ -49,7 +49,7 @@ func (h *HNSW) Search(q []float32, k int, m Metric, f Filter) []Hit {
 		}
 		estimate = min(estimate, h.live)
 	}
-	admit := h.admitter(catSet, f.Exclude)
+	admit := h.admitter(catSet, f.Exclude, h.excludedNodes(f.ExcludeIDs, s))
 	ef := max(h.cfg.EfSearch, k)
 	if catSet != nil && estimate <= h.flatFilterLimit(ef) {
 		return h.scan(q, k, m, catSet, admit, s)
@@ -106,13 +106,18 @@ func (h *HNSW) flatFilterLimit(ef int) int {
 // admitter returns the predicate of nodes a search may return: live, in one
 // of the categories (when any are given) and not excluded. It returns nil
 // when every node qualifies.
-func (h *HNSW) admitter(catSet []uint32, exclude func(string) bool) func(uint32) bool {
-	if catSet == nil && exclude == nil && h.tombstones == 0 {
+func (h *HNSW) admitter(catSet []uint32, exclude func(string) bool, excluded []uint32) func(uint32) bool {
+	if catSet == nil && exclude == nil && len(excluded) == 0 && h.tombstones == 0 {
 		return nil
 	}
 	return func(i uint32) bool {
 		if h.state[i] != nodeLive {
 			return false
+		}
+		if len(excluded) > 0 {
+			if _, found := slices.BinarySearch(excluded, i); found {
+				return false
+			}
 		}
 		if catSet != nil {
 			ok := false
@@ -167,4 +172,17 @@ func finite(v []float32) bool {
 		}
 	}
 	return true
+}
+
+// excludedNodes resolves Filter.ExcludeIDs to the sorted node numbers of
+// the items the index holds, in the search's scratch space.
+func (h *HNSW) excludedNodes(ids map[string]struct{}, s *searchScratch) []uint32 {
+	s.excluded = s.excluded[:0]
+	for id := range ids {
+		if n, ok := h.pos[id]; ok {
+			s.excluded = append(s.excluded, n)
+		}
+	}
+	slices.Sort(s.excluded)
+	return s.excluded
 }

@@ -94,9 +94,22 @@ type Hit struct {
 type Filter struct {
 	// Categories, when not empty, admits only items in at least one of them.
 	Categories []string
-	// Exclude, when not nil, rejects the items for which it returns true
-	// (for example items the user has already consumed).
+	// Exclude, when not nil, rejects the items for which it returns true.
 	Exclude func(id string) bool
+	// ExcludeIDs rejects the items in it (for example those the user has
+	// already consumed). Unlike Exclude, a graph search resolves the set
+	// to its own node numbers once per query instead of hashing the ID of
+	// every node it visits.
+	ExcludeIDs map[string]struct{}
+}
+
+// Excludes reports whether the filter rejects the item by its ID (Exclude
+// or ExcludeIDs).
+func (f *Filter) Excludes(id string) bool {
+	if _, ok := f.ExcludeIDs[id]; ok {
+		return true
+	}
+	return f.Exclude != nil && f.Exclude(id)
 }
 
 // Index is a set of item vectors searchable by similarity. Implementations

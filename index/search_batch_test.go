@@ -9,7 +9,8 @@ import (
 
 // TestSearchBatchMatchesSearch checks that a batch answers each query
 // exactly as its own Search would, with a different k per query, on the
-// exact index and on Auto both before and after it switches to HNSW.
+// exact index and on Auto both before and after it switches to HNSW, and
+// that excluded items (by predicate or by ID set) never come back.
 func TestSearchBatchMatchesSearch(t *testing.T) {
 	d := makeDataset(t, 600, 8, 16, 7, true)
 	x := NewExact()
@@ -38,6 +39,13 @@ func TestSearchBatchMatchesSearch(t *testing.T) {
 		t.Fatalf("above the threshold: %s", above.Kind())
 	}
 	qs := [][]float32{d.query(0), d.query(1), d.query(2), d.query(3)}
+	// The ID set holds query 0's three best items, so it must change that
+	// query's answer.
+	top := x.Search(qs[0], 3, Cosine, Filter{})
+	bestIDs := map[string]struct{}{"absent": {}}
+	for _, h := range top {
+		bestIDs[h.ID] = struct{}{}
+	}
 	filters := []struct {
 		name string
 		f    Filter
@@ -45,6 +53,8 @@ func TestSearchBatchMatchesSearch(t *testing.T) {
 		{"none", Filter{}},
 		{"category", Filter{Categories: []string{"q"}}},
 		{"exclude", Filter{Exclude: func(id string) bool { return id == itemID(3) || id == itemID(4) }}},
+		{"exclude ids", Filter{ExcludeIDs: bestIDs}},
+		{"both", Filter{Exclude: func(id string) bool { return id == itemID(3) }, ExcludeIDs: map[string]struct{}{itemID(6): {}}}},
 	}
 	type batcher interface {
 		Index
@@ -61,6 +71,11 @@ func TestSearchBatchMatchesSearch(t *testing.T) {
 					t.Fatalf("%s/%s %v: %d lists for %d queries", tc.name, fc.name, ks, len(got), len(qs))
 				}
 				for i, q := range qs {
+					for _, h := range got[i] {
+						if fc.f.Excludes(h.ID) {
+							t.Errorf("%s/%s: excluded %s returned", tc.name, fc.name, h.ID)
+						}
+					}
 					want := tc.ix.Search(q, ks[i], Cosine, fc.f)
 					if len(want) == 0 && len(got[i]) == 0 {
 						continue

@@ -47,7 +47,7 @@ func (r *Recommender) Rank(ctx context.Context, p *driftrec.Profile, v interest.
 		}
 	}
 	f := o.filter(p)
-	admit := func(id string) bool { return f.Exclude == nil || !f.Exclude(id) }
+	admit := func(id string) bool { return !f.Excludes(id) }
 	var scores []float64
 	var targetScore float64
 	popMax := r.popMax()

@@ -220,13 +220,9 @@ type candidate struct {
 func (o *Options) filter(p *driftrec.Profile) index.Filter {
 	f := index.Filter{Categories: o.Categories}
 	seen := p != nil && o.ExcludeSeen && len(p.Seen) > 0
-	switch {
-	case seen && o.Exclude != nil:
-		f.Exclude = func(id string) bool { _, ok := p.Seen[id]; return ok || o.Exclude(id) }
-	case seen:
-		f.Exclude = func(id string) bool { _, ok := p.Seen[id]; return ok }
-	default:
-		f.Exclude = o.Exclude
+	f.Exclude = o.Exclude
+	if seen {
+		f.ExcludeIDs = p.Seen
 	}
 	return f
 }
@@ -518,7 +514,7 @@ func (r *Recommender) popular(o Options, f index.Filter) []Result {
 	}
 	out := make([]Result, 0, o.N)
 	r.pop.Top(func(id string, score float64) bool {
-		if f.Exclude != nil && f.Exclude(id) {
+		if f.Excludes(id) {
 			return true
 		}
 		if len(o.Categories) > 0 && !r.inCategories(id, o.Categories) {

@@ -34,6 +34,21 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// waitFor reports whether the buffer comes to contain sub within d. A
+// child process's stderr reaches the buffer through a copying goroutine,
+// so a line it logged before printing its address may arrive after the
+// test has read that address.
+func (s *syncBuffer) waitFor(sub string, d time.Duration) bool {
+	for deadline := time.Now().Add(d); ; time.Sleep(10 * time.Millisecond) {
+		if strings.Contains(s.String(), sub) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+}
+
 // startLogged starts driftrec serve with extra environment and returns it
 // with its log; it fails the test if the server does not start.
 func startLogged(t *testing.T, env []string, args ...string) (*server, *syncBuffer) {
@@ -247,7 +262,7 @@ func TestMasterKeyRotation(t *testing.T) {
 func TestKeysCommand(t *testing.T) {
 	data := t.TempDir()
 	s, logs := startLogged(t, nil, "-data-dir", data, "-encoder", "lexical", "-addr", "0.0.0.0:0", "-log-level", "warn")
-	if !strings.Contains(logs.String(), "WITHOUT API KEYS") {
+	if !logs.waitFor("WITHOUT API KEYS", 10*time.Second) {
 		t.Errorf("no warning for an open server on all interfaces: %s", logs)
 	}
 	keysCmd := func(sub string, args ...string) string {

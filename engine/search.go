@@ -33,7 +33,7 @@ func (e *Engine) Similar(ctx context.Context, id string, n int) ([]ItemResult, e
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	hits := e.idx.Search(v, n, index.Cosine, index.Filter{Exclude: func(x string) bool { return x == id }})
+	hits := e.idx.Search(v, n, index.Cosine, index.Filter{ExcludeIDs: map[string]struct{}{id: {}}})
 	return e.results(hits), nil
 }
 

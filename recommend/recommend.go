@@ -206,6 +206,7 @@ func (r *Recommender) Config() Config { return r.cfg }
 type candidate struct {
 	id     string
 	vec    []float32
+	norm   float32   // ‖vec‖, computed once per candidate
 	inv    float32   // 1/‖vec‖ (0 for a zero vector): cosines without a unit copy
 	rel    []float64 // per query: fused similarity − rejection penalty
 	fused  []float64 // per query: similarity to the fused query
@@ -463,7 +464,7 @@ func (r *Recommender) score(c *candidate, v interest.View, m index.Metric, mixtu
 		c.neg = v.NegativeStrength * c.cos(v.Negative)
 	}
 	penalty := r.cfg.NegativePenalty * c.neg
-	xn := float32(math.Sqrt(float64(kernel.Dot(c.vec, c.vec))))
+	xn := c.norm
 	best := math.Inf(-1)
 	c.owner = 0
 	for i, q := range v.Queries {
@@ -660,8 +661,9 @@ func (r *Recommender) refText(ref *driftrec.EventRef) string {
 }
 
 func newCandidate(id string, vec []float32) *candidate {
-	c := &candidate{id: id, vec: vec}
-	if n := math.Sqrt(float64(kernel.Dot(vec, vec))); n > 0 {
+	n := math.Sqrt(float64(kernel.Dot(vec, vec)))
+	c := &candidate{id: id, vec: vec, norm: float32(n)}
+	if n > 0 {
 		c.inv = float32(1 / n)
 	}
 	return c

@@ -158,6 +158,16 @@ func (e *Engine) Item(ctx context.Context, id string) (driftrec.Item, error) {
 // Items returns the number of items in the catalogue.
 func (e *Engine) Items() int { return e.cat.len() }
 
+// UnflushedProfiles returns how many profiles have changed since the
+// write-behind flusher last wrote them: its backlog. It is zero without
+// write-behind, where every change is written before it is acknowledged.
+func (e *Engine) UnflushedProfiles() int {
+	if e.dirty == nil {
+		return 0
+	}
+	return e.dirty.len()
+}
+
 // encodeTexts embeds texts through the cache. Empty texts yield nil.
 func (e *Engine) encodeTexts(ctx context.Context, texts []string) ([][]float32, error) {
 	id := e.enc.ID()

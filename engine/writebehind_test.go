@@ -69,6 +69,20 @@ func TestWriteBehindCleanRestart(t *testing.T) {
 	if before["u0"].Events != 12 {
 		t.Fatalf("profile must reflect events before any flush: %d events", before["u0"].Events)
 	}
+	if n := eng.UnflushedProfiles(); n != 5 {
+		t.Fatalf("backlog before a flush: %d profiles, want 5", n)
+	}
+	if err := eng.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := eng.UnflushedProfiles(); n != 0 {
+		t.Fatalf("backlog after a flush: %d profiles, want 0", n)
+	}
+	ingestSome(t, eng, 2, 1)
+	before = snapshot(t, eng, 5)
+	if n := eng.UnflushedProfiles(); n != 2 {
+		t.Fatalf("backlog after two users' events: %d profiles, want 2", n)
+	}
 	if err := eng.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,9 @@ func newMetrics(reg *prometheus.Registry, eng *engine.Engine) *metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "driftrec_catalogue_items", Help: "Items in the catalogue.",
 		}, func() float64 { return float64(eng.Items()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "driftrec_profiles_unflushed", Help: "Profiles changed since the write-behind flusher last wrote them.",
+		}, func() float64 { return float64(eng.UnflushedProfiles()) }),
 	)
 	return m
 }

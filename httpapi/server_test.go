@@ -174,6 +174,11 @@ func TestOpsEndpoints(t *testing.T) {
 	if bytes.Contains(raw, []byte("nope")) {
 		t.Fatal("metrics must not contain ids")
 	}
+	for _, gauge := range []string{"driftrec_catalogue_items", "driftrec_profiles_unflushed"} {
+		if !bytes.Contains(raw, []byte("\n"+gauge+" ")) {
+			t.Errorf("metrics lack %s:\n%s", gauge, raw)
+		}
+	}
 }
 
 // TestOpenAPICoversRoutes keeps the OpenAPI document and the routes in

@@ -47,10 +47,19 @@ type Config struct {
 	Seed uint64
 	// SkipCatalogue assumes the catalogue is already loaded.
 	SkipCatalogue bool
-	// Settle, when set, runs before each memory reading; a bench that
-	// serves in its own process passes runtime.GC so that the heap deltas
-	// count live data, not garbage awaiting collection.
-	Settle func()
+	// Settle, when set, runs before each memory reading and each timed
+	// phase; a bench that serves in its own process passes runtime.GC so
+	// that the heap deltas count live data, not garbage awaiting
+	// collection, and no phase pays for the previous one's garbage.
+	Settle func() `json:"-"`
+	// Around, when set, is called as each timed phase starts (name
+	// "ingest" or "recommend") and the function it returns as the phase
+	// ends: a bench uses it to profile one phase.
+	Around func(name string, clients, batch int) (done func()) `json:"-"`
+	// QuiesceTimeout bounds the wait, before each timed phase, for the
+	// server's write-behind backlog (driftrec_profiles_unflushed) to
+	// drain; default 2 minutes.
+	QuiesceTimeout time.Duration
 }
 
 // Phase is the outcome of one timed phase.
@@ -166,8 +175,13 @@ func Run(ctx context.Context, cfg Config, progress Progress) (*Report, error) {
 			if batch > 1 && cl > 2 {
 				continue // batched ingestion is one or two writers in practice
 			}
+			if err := c.quiesce(ctx, cfg.QuiesceTimeout); err != nil {
+				return nil, err
+			}
 			progress(fmt.Sprintf("ingesting, batch %d, %d clients", batch, cl))
+			done := around(cfg, "ingest", cl, batch)
 			ph, err := c.ingest(ctx, cfg, batch, cl, deadline(), "ingest")
+			done()
 			if err != nil {
 				return nil, err
 			}
@@ -175,14 +189,60 @@ func Run(ctx context.Context, cfg Config, progress Progress) (*Report, error) {
 		}
 	}
 	for _, cl := range cfg.Clients {
+		if err := c.quiesce(ctx, cfg.QuiesceTimeout); err != nil {
+			return nil, err
+		}
 		progress(fmt.Sprintf("recommending, %d clients", cl))
+		done := around(cfg, "recommend", cl, 0)
 		ph, err := c.recommend(ctx, cfg, cl, deadline())
+		done()
 		if err != nil {
 			return nil, err
 		}
 		rep.Phases = append(rep.Phases, ph)
 	}
 	return rep, nil
+}
+
+func around(cfg Config, name string, clients, batch int) func() {
+	if cfg.Around == nil {
+		return func() {}
+	}
+	if done := cfg.Around(name, clients, batch); done != nil {
+		return done
+	}
+	return func() {}
+}
+
+// quiesce waits until the server has written the profiles that the last
+// phase changed, then settles. A timed phase must measure its own requests:
+// a write-behind flush of the previous phase's thousands of profiles would
+// otherwise compete with them for the same cores. Servers that do not
+// report a backlog are taken as quiet.
+func (c *client) quiesce(ctx context.Context, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = 2 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		m, err := c.metrics(ctx, "driftrec_profiles_unflushed")
+		if err != nil {
+			return fmt.Errorf("loadgen: waiting for the server to flush profiles: %w", err)
+		}
+		if m["driftrec_profiles_unflushed"] == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("loadgen: the server still had %.0f unflushed profiles after %v", m["driftrec_profiles_unflushed"], timeout)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if c.settle != nil {
+		c.settle()
+	}
+	return nil
 }
 
 // checkLoopback refuses targets that are not on this machine.
@@ -357,26 +417,37 @@ func (c *client) memory(ctx context.Context) (Memory, error) {
 	if c.settle != nil {
 		c.settle()
 	}
-	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/metrics", nil)
+	m, err := c.metrics(ctx, "process_resident_memory_bytes", "go_memstats_heap_inuse_bytes")
 	if err != nil {
 		return Memory{}, err
 	}
+	return Memory{RSSBytes: m["process_resident_memory_bytes"], HeapBytes: m["go_memstats_heap_inuse_bytes"]}, nil
+}
+
+// metrics reads the named unlabelled series from /metrics; a series the
+// server does not export is absent from the map.
+func (c *client) metrics(ctx context.Context, names ...string) (map[string]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return Memory{}, fmt.Errorf("loadgen: read metrics: %w", err)
+		return nil, fmt.Errorf("loadgen: read metrics: %w", err)
 	}
 	defer resp.Body.Close()
-	var m Memory
+	out := map[string]float64{}
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		line := sc.Text()
-		for prefix, dst := range map[string]*float64{"process_resident_memory_bytes ": &m.RSSBytes, "go_memstats_heap_inuse_bytes ": &m.HeapBytes} {
-			if v, ok := strings.CutPrefix(line, prefix); ok {
-				*dst, _ = strconv.ParseFloat(strings.TrimSpace(v), 64)
-			}
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if !ok || !slices.Contains(names, name) {
+			continue
+		}
+		if v, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err == nil {
+			out[name] = v
 		}
 	}
-	return m, sc.Err()
+	return out, sc.Err()
 }
 
 // latencies collects request durations from many goroutines.

@@ -2,8 +2,10 @@ package loadgen_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,23 +14,44 @@ import (
 	"github.com/driftrec/driftrec/engine"
 	"github.com/driftrec/driftrec/httpapi"
 	"github.com/driftrec/driftrec/inmem"
+	"github.com/driftrec/driftrec/interest"
 	"github.com/driftrec/driftrec/loadgen"
 )
 
 func TestRunSmall(t *testing.T) {
-	eng, err := engine.Open(context.Background(), inmem.New(), lexical.New(lexical.Options{Dim: 128}), engine.DefaultConfig())
+	cfg := engine.DefaultConfig()
+	cfg.ProfileFlush = interest.Duration(50 * time.Millisecond)
+	eng, err := engine.Open(context.Background(), inmem.New(), lexical.New(lexical.Options{Dim: 128}), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer eng.Close()
 	srv := httptest.NewServer(httpapi.New(eng, httpapi.Config{}).Handler())
 	defer srv.Close()
+	// Around and its done func run on Run's goroutine, between phases.
+	var timed []string
+	var unflushedAtStart []int
 	rep, err := loadgen.Run(context.Background(), loadgen.Config{
 		Target: srv.URL, Items: 300, Users: 20, Duration: 200 * time.Millisecond,
 		Clients: []int{1, 2}, Batches: []int{1, 10}, Seed: 1,
+		Around: func(name string, clients, batch int) func() {
+			unflushedAtStart = append(unflushedAtStart, eng.UnflushedProfiles())
+			timed = append(timed, fmt.Sprintf("%s %d×%d", name, clients, batch))
+			return func() { timed = append(timed, "end") }
+		},
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	want := []string{"ingest 1×1", "end", "ingest 2×1", "end", "ingest 1×10", "end", "ingest 2×10", "end", "recommend 1×0", "end", "recommend 2×0", "end"}
+	if !slices.Equal(timed, want) {
+		t.Errorf("timed phases %q, want %q", timed, want)
+	}
+	// Each timed phase starts after the previous one's profiles are written.
+	for i, n := range unflushedAtStart {
+		if n != 0 {
+			t.Errorf("%s started with %d unflushed profiles", want[2*i], n)
+		}
 	}
 	names := map[string]int{}
 	for _, ph := range rep.Phases {
@@ -54,6 +77,33 @@ func TestRefusesRemoteTargets(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "loadgen") {
 			t.Errorf("%s: %v", target, err)
 		}
+	}
+}
+
+// A server whose write-behind backlog never drains must end the run with a
+// clear error after QuiesceTimeout, not hang or measure a busy server.
+func TestQuiesceTimeout(t *testing.T) {
+	eng, err := engine.Open(context.Background(), inmem.New(), lexical.New(lexical.Options{Dim: 64}), engine.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	api := httpapi.New(eng, httpapi.Config{}).Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" {
+			fmt.Fprintln(w, "# HELP driftrec_profiles_unflushed stuck")
+			fmt.Fprintln(w, "driftrec_profiles_unflushed 7")
+			return
+		}
+		api.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	_, err = loadgen.Run(context.Background(), loadgen.Config{
+		Target: srv.URL, Items: 20, Users: 3, Duration: 50 * time.Millisecond,
+		Clients: []int{1}, Batches: []int{1}, Seed: 1, QuiesceTimeout: 300 * time.Millisecond,
+	}, nil)
+	if err == nil || !strings.Contains(err.Error(), "7 unflushed profiles") {
+		t.Fatalf("run against a server that never flushes: %v", err)
 	}
 }
 

@@ -32,7 +32,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	clients := fs.String("clients", "1,8", "comma-separated client counts")
 	batches := fs.String("batches", "1,100,1000", "comma-separated event batch sizes")
 	out := fs.String("out", "", "also write the report as JSON to this file")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and load generator) to this file, for go tool pprof")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (server and load generator) to this file, for go tool pprof")
+	profilePhase := fs.String("cpuprofile-phase", "", "with -cpuprofile, profile only this timed phase: recommend:CLIENTS or ingest:BATCH:CLIENTS (e.g. recommend:8); empty profiles the whole run")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: driftrec bench [flags]\n\nA bounded load test on the loopback interface: catalogue load, durable ingestion")
 		fmt.Fprintln(stderr, "(one event per request and batched), recommendation latency under concurrent clients,")
@@ -83,16 +84,33 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		*target = "http://" + ln.Addr().String()
 		fmt.Fprintf(stderr, "serving %s with encoder %s, store %s\n", *target, eng.Encoder().ID(), storeName(&c))
 	}
+	if *profilePhase != "" && *cpuProfile == "" {
+		return fmt.Errorf("-cpuprofile-phase needs -cpuprofile")
+	}
+	var around func(name string, clients, batch int) func()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("-cpuprofile: %w", err)
+		if *profilePhase == "" {
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return fmt.Errorf("-cpuprofile: %w", err)
+			}
+			defer pprof.StopCPUProfile()
+		} else {
+			around = func(name string, clients, batch int) func() {
+				if phaseLabel(name, clients, batch) != *profilePhase {
+					return nil
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					fmt.Fprintf(stderr, "-cpuprofile: %v\n", err)
+					return nil
+				}
+				return pprof.StopCPUProfile
+			}
 		}
-		defer pprof.StopCPUProfile()
 	}
 	progress := func(p string) {
 		if !c.quiet {
@@ -101,7 +119,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg := loadgen.Config{
 		Target: *target, Items: *items, Users: *users, Duration: *duration,
-		Clients: cl, Batches: bt, Seed: 1,
+		Clients: cl, Batches: bt, Seed: 1, Around: around,
 	}
 	if inProcess {
 		cfg.Settle = runtime.GC
@@ -120,12 +138,23 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "memory: RSS %.0f MB after items, %.0f MB after profiles; heap %.0f bytes/item, %.0f bytes/profile\n",
 		m.AfterItems.RSSBytes/1e6, m.AfterProfiles.RSSBytes/1e6, m.AfterItems.BytesPerItem, m.AfterProfiles.BytesPerUser)
 	if *out != "" {
-		b, _ := json.MarshalIndent(rep, "", "  ")
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return fmt.Errorf("-out: %w", err)
+		}
 		if err := os.WriteFile(*out, b, 0o644); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// phaseLabel names a timed phase as -cpuprofile-phase does.
+func phaseLabel(name string, clients, batch int) string {
+	if name == "ingest" {
+		return fmt.Sprintf("ingest:%d:%d", batch, clients)
+	}
+	return fmt.Sprintf("%s:%d", name, clients)
 }
 
 func storeName(c *common) string {

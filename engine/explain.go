@@ -28,5 +28,13 @@ func (r resolver) EventVector(ctx context.Context, ref *driftrec.EventRef) []flo
 			tv = vecs[0]
 		}
 	}
+	// Explanations take cosines, so a single vector needs no normalising
+	// copy; only an event with both an item and a text sums them.
+	switch {
+	case tv == nil:
+		return iv
+	case iv == nil:
+		return tv
+	}
 	return combine(iv, tv)
 }

@@ -2,19 +2,23 @@ package index
 
 // SearchBatch answers several queries: in one pass over the vectors while
 // the exact index serves, one graph search per query once HNSW does.
-// Query i returns up to ks[i] hits.
-func (a *Auto) SearchBatch(qs [][]float32, ks []int, m Metric, f Filter) [][]Hit {
+// Query i returns up to qs[i].K hits; graph walks start from qs[i].Near
+// when the graph holds any of it.
+func (a *Auto) SearchBatch(qs []Query, m Metric, f Filter) [][]Hit {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	if a.graph == nil {
-		return a.exact.SearchBatch(qs, ks, m, f)
+		return a.exact.SearchBatch(qs, m, f)
 	}
+	return a.graph.SearchBatch(qs, m, f)
+}
+
+// SearchBatch answers several queries, one graph walk each, from
+// qs[i].Near when the graph holds any of it (SearchNear).
+func (h *HNSW) SearchBatch(qs []Query, m Metric, f Filter) [][]Hit {
 	out := make([][]Hit, len(qs))
-	if len(ks) != len(qs) {
-		return out
-	}
 	for i, q := range qs {
-		out[i] = a.graph.Search(q, ks[i], m, f)
+		out[i] = h.SearchNear(q.Vector, q.K, m, f, q.Near)
 	}
 	return out
 }

@@ -2,32 +2,42 @@ package index
 
 import "github.com/driftrec/driftrec/kernel"
 
+// Query is one search of a batch: up to K items most similar to Vector.
+// Near optionally names items believed close to Vector, where a graph walk
+// may start (HNSW.SearchNear).
+type Query struct {
+	Vector []float32
+	K      int
+	Near   []string
+}
+
 // SearchBatch runs several searches with one pass over the vectors: each
 // item is read once and scored against every query while it is in L1, and
 // the filter runs once per item instead of once per item and query. The
 // recommender searches once per interest, so this is its common case. (A
 // matrix product would re-pack every block of items for a handful of
 // queries; measured slower than dot products for fewer than ~32 queries.)
-// Query i returns up to ks[i] hits, exactly as Search(qs[i], ks[i], m, f)
-// would.
-func (x *Exact) SearchBatch(qs [][]float32, ks []int, m Metric, f Filter) [][]Hit {
+// Query i returns up to qs[i].K hits, exactly as Search(qs[i].Vector,
+// qs[i].K, m, f) would; an exact scan has no use for Query.Near.
+func (x *Exact) SearchBatch(qs []Query, m Metric, f Filter) [][]Hit {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	out := make([][]Hit, len(qs))
-	if len(ks) != len(qs) || len(x.ids) == 0 || len(qs) == 0 {
+	if len(x.ids) == 0 || len(qs) == 0 {
 		return out
 	}
 	d := x.dim
 	q := make([]float32, 0, len(qs)*d)
 	qn := make([]float32, len(qs))
 	tops := make([]*topK, len(qs))
-	for i, v := range qs {
+	for i, qq := range qs {
+		v := qq.Vector
 		if len(v) != d {
 			return out
 		}
 		q = append(q, v...)
 		qn[i] = sqrt32(kernel.Dot(v, v))
-		tops[i] = newTopK(max(ks[i], 0))
+		tops[i] = newTopK(max(qq.K, 0))
 	}
 	for i, id := range x.ids {
 		if !f.admits(id, x.cats[i]) {

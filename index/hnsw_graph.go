@@ -184,11 +184,27 @@ func (h *HNSW) searchLayer(sc *scorer, entry cand, ef, level int, admit func(uin
 	s.visited.begin(len(h.levels))
 	s.frontier.reset()
 	s.results.reset()
-	s.visited.visit(entry.id)
-	s.frontier.push(entry)
-	if admit == nil || admit(entry.id) {
-		s.results.push(entry)
+	h.enter(entry, ef, admit, s)
+	h.walkLayer(sc, ef, level, admit, locking, s)
+}
+
+// enter adds a starting node to a walk begun with visited.begin and empty
+// lists: the frontier always, the results if admitted (keeping the ef best).
+func (h *HNSW) enter(c cand, ef int, admit func(uint32) bool, s *searchScratch) {
+	if s.visited.visit(c.id) {
+		return
 	}
+	s.frontier.push(c)
+	if admit == nil || admit(c.id) {
+		s.results.push(c)
+		if s.results.len() > ef {
+			s.results.pop()
+		}
+	}
+}
+
+// walkLayer runs searchLayer's best-first walk from the frontier as it is.
+func (h *HNSW) walkLayer(sc *scorer, ef, level int, admit func(uint32) bool, locking bool, s *searchScratch) {
 	for s.frontier.len() > 0 {
 		c := s.frontier.pop()
 		if s.results.len() >= ef && c.sim < s.results.top().sim {

@@ -26,6 +26,18 @@ import (
 // Filter.Exclude runs with the index's read lock held, so it must not call
 // back into the index (as with Exact): a waiting writer would deadlock it.
 func (h *HNSW) Search(q []float32, k int, m Metric, f Filter) []Hit {
+	return h.SearchNear(q, k, m, f, nil)
+}
+
+// SearchNear is Search with a hint: near names items believed to lie close
+// to q (a user's interest and the items that formed it, say). When the
+// index holds any of them, the walk starts from them on the bottom layer
+// instead of descending from the global entry point. At 100k items and a
+// small ef the descent and the approach to the query's region are most of
+// a walk's cost; a good hint skips both. The hint only moves the start:
+// items in near are returned only if they pass the filter like any other,
+// and a poor hint costs recall, not correctness (measured in docs/ann.md).
+func (h *HNSW) SearchNear(q []float32, k int, m Metric, f Filter, near []string) []Hit {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	if k <= 0 || h.live == 0 || len(q) != h.dim || !finite(q) {
@@ -57,11 +69,13 @@ func (h *HNSW) Search(q []float32, k int, m Metric, f Filter) []Hit {
 
 	sc := &s.sc
 	sc.prepare(&h.vecs, h.norms, h.inv, m, compressedView, q, s.q8)
-	cur := cand{sc.sim(h.entry), h.entry}
-	for l := h.topLevel; l > 0; l-- {
-		cur = h.greedy(sc, cur, l, false, s)
+	if !h.enterNear(sc, near, ef, admit, s) {
+		cur := cand{sc.sim(h.entry), h.entry}
+		for l := h.topLevel; l > 0; l-- {
+			cur = h.greedy(sc, cur, l, false, s)
+		}
+		h.searchLayer(sc, cur, ef, 0, admit, false, s)
 	}
-	h.searchLayer(sc, cur, ef, 0, admit, false, s)
 	found := s.results.items()
 	if len(found) < k && len(found) < estimate {
 		return h.scan(q, k, m, catSet, admit, s)
@@ -85,6 +99,33 @@ func (h *HNSW) Search(q []float32, k int, m Metric, f Filter) []Hit {
 		top.push(Hit{ID: h.ids[c.id], Score: best.score(c.id)})
 	}
 	return top.sorted()
+}
+
+// maxNear bounds how many hinted items a walk starts from.
+const maxNear = 16
+
+// enterNear starts a bottom-layer walk from the live items of near (at most
+// maxNear) and runs it; it reports false, doing nothing, when none is in
+// the index.
+func (h *HNSW) enterNear(sc *scorer, near []string, ef int, admit func(uint32) bool, s *searchScratch) bool {
+	started := false
+	for _, id := range near[:min(len(near), maxNear)] {
+		n, ok := h.pos[id]
+		if !ok || h.state[n] != nodeLive {
+			continue
+		}
+		if !started {
+			s.visited.begin(len(h.levels))
+			s.frontier.reset()
+			s.results.reset()
+			started = true
+		}
+		h.enter(cand{sc.sim(n), n}, ef, admit, s)
+	}
+	if started {
+		h.walkLayer(sc, ef, 0, admit, false, s)
+	}
+	return started
 }
 
 // rescoreAhead is how many candidates ahead the re-scoring prefetches.

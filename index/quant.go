@@ -2,7 +2,6 @@ package index
 
 import (
 	"fmt"
-	"math"
 	"strings"
 )
 
@@ -80,13 +79,18 @@ func quantizeInt8(dst []int8, v []float32) float32 {
 	scale := m / 127
 	inv := 1 / scale
 	for i, x := range v {
-		r := math.Round(float64(x * inv))
-		if r > 127 {
-			r = 127
-		} else if r < -127 {
-			r = -127
+		// Round half away from zero, as math.Round does, without its
+		// call: every query is quantised once per search. The sum is
+		// exact in float64, and |x·inv| ≤ 127 up to rounding, so the
+		// clamp only catches 127.000x.
+		r := float64(x * inv)
+		var q int
+		if r >= 0 {
+			q = int(r + 0.5)
+		} else {
+			q = -int(0.5 - r)
 		}
-		dst[i] = int8(r)
+		dst[i] = int8(max(-127, min(127, q)))
 	}
 	return scale
 }

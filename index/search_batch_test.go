@@ -58,7 +58,7 @@ func TestSearchBatchMatchesSearch(t *testing.T) {
 	}
 	type batcher interface {
 		Index
-		SearchBatch(qs [][]float32, ks []int, m Metric, f Filter) [][]Hit
+		SearchBatch(qs []Query, m Metric, f Filter) [][]Hit
 	}
 	for _, tc := range []struct {
 		name string
@@ -66,7 +66,11 @@ func TestSearchBatchMatchesSearch(t *testing.T) {
 	}{{"exact", x}, {"auto/exact", below}, {"auto/hnsw", above}} {
 		for _, fc := range filters {
 			for _, ks := range [][]int{{10, 10, 10, 10}, {0, 1, 25, 700}, {3, 0, 0, 50}} {
-				got := tc.ix.SearchBatch(qs, ks, Cosine, fc.f)
+				batch := make([]Query, len(qs))
+				for i := range qs {
+					batch[i] = Query{Vector: qs[i], K: ks[i]}
+				}
+				got := tc.ix.SearchBatch(batch, Cosine, fc.f)
 				if len(got) != len(qs) {
 					t.Fatalf("%s/%s %v: %d lists for %d queries", tc.name, fc.name, ks, len(got), len(qs))
 				}
@@ -86,8 +90,8 @@ func TestSearchBatchMatchesSearch(t *testing.T) {
 				}
 			}
 		}
-		if got := tc.ix.SearchBatch(qs, []int{1}, Cosine, Filter{}); len(got) != len(qs) || got[0] != nil {
-			t.Errorf("%s: mismatched k list answered %v", tc.name, got)
+		if got := tc.ix.SearchBatch([]Query{{Vector: qs[0][:3], K: 5}}, Cosine, Filter{}); len(got) != 1 || got[0] != nil {
+			t.Errorf("%s: a query of the wrong dimension answered %v", tc.name, got)
 		}
 	}
 }

@@ -39,6 +39,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/driftrec/driftrec"
@@ -183,6 +184,9 @@ type Recommender struct {
 	idx     index.Index
 	catalog Catalog
 	pop     *Popularity
+	// arenas recycles the candidate-vector arenas of Recommend: at a
+	// thousand dimensions a pool of a hundred candidates is 400 KB.
+	arenas sync.Pool
 }
 
 // New returns a recommender over idx. pop may be nil (no cold-start
@@ -245,44 +249,25 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 	pool := map[string]*candidate{}
 	lists := make([][]*candidate, len(v.Queries))
 	mixture := r.cfg.Scoring != ScoringMax
-	qs := make([][]float32, 0, len(v.Queries)+1)
-	ks := make([]int, 0, len(v.Queries)+1)
+	qs := make([]index.Query, 0, len(v.Queries)+1)
 	for _, q := range v.Queries {
-		qs = append(qs, q.Vector)
-		ks = append(ks, interestCandidates(k, o.N, q.Share, len(v.Queries)))
+		qs = append(qs, index.Query{Vector: q.Vector, K: interestCandidates(k, o.N, q.Share, len(v.Queries)), Near: walkHints(p, v, q.Interest)})
 	}
 	if mixture && v.Dynamic != nil {
-		qs = append(qs, v.Dynamic)
-		ks = append(ks, k)
+		qs = append(qs, index.Query{Vector: v.Dynamic, K: k, Near: walkHints(p, v, -1)})
 	}
-	hits := r.search(qs, ks, o, f)
+	hits := r.search(qs, o, f)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("recommend: %w", err)
 	}
+	// Every hit list joins the pool, θ_dynamic's too: the best items by the
+	// final score are then candidates even if no single interest finds them.
+	arena := r.candidateVectors(hits, pool)
+	defer r.arenas.Put(arena)
 	for qi := range v.Queries {
 		for _, h := range hits[qi] {
-			c := pool[h.ID]
-			if c == nil {
-				vec, ok := r.idx.Vector(h.ID)
-				if !ok {
-					continue // removed since the search
-				}
-				c = newCandidate(h.ID, vec)
-				pool[h.ID] = c
-			}
-			lists[qi] = append(lists[qi], c)
-		}
-	}
-	if len(hits) > len(v.Queries) {
-		// Candidates for the final score itself, so that the best items by
-		// θ_dynamic are in the pool even if no single interest finds them.
-		for _, h := range hits[len(v.Queries)] {
-			if pool[h.ID] == nil {
-				if vec, ok := r.idx.Vector(h.ID); ok {
-					c := newCandidate(h.ID, vec)
-					c.owner = -1
-					pool[h.ID] = c
-				}
+			if c := pool[h.ID]; c != nil { // nil: removed since the search
+				lists[qi] = append(lists[qi], c)
 			}
 		}
 	}
@@ -354,7 +339,7 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 	// by relevance (with the same MMR trade-off), so the best match comes
 	// first whichever interest it serves.
 	out := make([]Result, 0, len(chosen))
-	vecs := map[driftrec.EventRef][]float32{}
+	vecs := map[driftrec.EventRef]eventVector{}
 	for _, c := range order(chosen, lambda) {
 		res := Result{ID: c.id, Score: c.global}
 		if o.Explain {
@@ -404,20 +389,100 @@ func interestCandidates(k, n int, share float64, queries int) int {
 }
 
 // batchSearcher is implemented by indexes that answer several queries in
-// one pass (index.Exact).
+// one pass (index.Exact) or walk a graph from hinted items (index.Auto).
 type batchSearcher interface {
-	SearchBatch(qs [][]float32, ks []int, m index.Metric, f index.Filter) [][]index.Hit
+	SearchBatch(qs []index.Query, m index.Metric, f index.Filter) [][]index.Hit
 }
 
-func (r *Recommender) search(qs [][]float32, ks []int, o Options, f index.Filter) [][]index.Hit {
+func (r *Recommender) search(qs []index.Query, o Options, f index.Filter) [][]index.Hit {
 	if bs, ok := r.idx.(batchSearcher); ok {
-		return bs.SearchBatch(qs, ks, o.Metric, f)
+		return bs.SearchBatch(qs, o.Metric, f)
 	}
 	out := make([][]index.Hit, len(qs))
 	for i, q := range qs {
-		out[i] = r.idx.Search(q, ks[i], o.Metric, f)
+		out[i] = r.idx.Search(q.Vector, q.K, o.Metric, f)
 	}
 	return out
+}
+
+// walkHints names the items of the events that formed a query, where a
+// graph walk for it can start (index.HNSW.SearchNear): the session's
+// events, which every query fuses, and the exemplars of the interest
+// (interest < 0: of every interest, for θ_dynamic). A walk from them starts
+// close to the query instead of descending from the graph's entry point.
+func walkHints(p *driftrec.Profile, v interest.View, interest int) []string {
+	var near []string
+	add := func(refs []driftrec.EventRef) {
+		for _, ref := range refs {
+			if ref.Item != "" && !slices.Contains(near, ref.Item) {
+				near = append(near, ref.Item)
+			}
+		}
+	}
+	if interest >= 0 && interest < len(p.Interests) {
+		add(p.Interests[interest].Exemplars)
+		if v.Short != nil {
+			add(p.Short.Events)
+		}
+		return near
+	}
+	if v.Short != nil {
+		add(p.Short.Events)
+	}
+	for _, q := range v.Queries {
+		if q.Interest >= 0 && q.Interest < len(p.Interests) {
+			add(p.Interests[q.Interest].Exemplars)
+		}
+	}
+	return near
+}
+
+// vectorCopier is an index that copies many vectors under one lock.
+type vectorCopier interface {
+	CopyVectors(ids []string, dst []float32, found []bool) bool
+}
+
+// candidateVectors adds a candidate to pool for every distinct hit the
+// index still holds, their vectors in one arena from r.arenas, which it
+// returns: the caller puts it back once the candidates are no longer used.
+func (r *Recommender) candidateVectors(hits [][]index.Hit, pool map[string]*candidate) *[]float32 {
+	var ids []string
+	for _, list := range hits {
+		for _, h := range list {
+			if _, dup := pool[h.ID]; !dup {
+				pool[h.ID] = nil
+				ids = append(ids, h.ID)
+			}
+		}
+	}
+	dim := r.idx.Dim()
+	arena, _ := r.arenas.Get().(*[]float32)
+	if arena == nil {
+		arena = new([]float32)
+	}
+	if cap(*arena) < len(ids)*dim {
+		*arena = make([]float32, len(ids)*dim)
+	}
+	rows := (*arena)[:len(ids)*dim]
+	found := make([]bool, len(ids))
+	if vc, ok := r.idx.(vectorCopier); ok {
+		vc.CopyVectors(ids, rows, found) // false leaves found all false
+	} else {
+		for i, id := range ids {
+			var vec []float32
+			vec, found[i] = r.idx.Vector(id)
+			found[i] = found[i] && len(vec) == dim
+			copy(rows[i*dim:(i+1)*dim], vec)
+		}
+	}
+	for i, id := range ids {
+		if !found[i] {
+			delete(pool, id) // removed since the search
+			continue
+		}
+		pool[id] = newCandidate(id, rows[i*dim:(i+1)*dim:(i+1)*dim])
+	}
+	return arena
 }
 
 // nextByQuota picks the interest owed the next slot and its best remaining
@@ -546,7 +611,7 @@ func (r *Recommender) inCategories(id string, cats []string) bool {
 	return true
 }
 
-func (r *Recommender) explain(ctx context.Context, p *driftrec.Profile, v interest.View, c *candidate, owner int, vecs map[driftrec.EventRef][]float32) *Explanation {
+func (r *Recommender) explain(ctx context.Context, p *driftrec.Profile, v interest.View, c *candidate, owner int, vecs map[driftrec.EventRef]eventVector) *Explanation {
 	q := v.Queries[owner]
 	e := &Explanation{Source: "interest", Scores: Scores{
 		Relevance:  c.global,
@@ -603,16 +668,13 @@ func (r *Recommender) explain(ctx context.Context, p *driftrec.Profile, v intere
 		}
 		vec, ok := vecs[*ref]
 		if !ok {
-			vec = ev.EventVector(ctx, ref)
-			if vec != nil {
-				vec = unitVec(vec)
-			}
+			vec = newEventVector(ev.EventVector(ctx, ref))
 			vecs[*ref] = vec
 		}
-		if len(vec) != len(c.vec) {
-			continue
+		if len(vec.v) != len(c.vec) || vec.inv == 0 {
+			continue // a zero vector resembles nothing
 		}
-		cands = append(cands, scored{ref, c.cos(vec), inSession(ref)})
+		cands = append(cands, scored{ref, float64(kernel.Dot(vec.v, c.vec) * vec.inv * c.inv), inSession(ref)})
 	}
 	sort.SliceStable(cands, func(a, b int) bool { return cands[a].sim > cands[b].sim })
 	seen := map[string]bool{}
@@ -686,12 +748,17 @@ func (c *candidate) cosWith(d *candidate) float64 {
 	return float64(kernel.Dot(c.vec, d.vec) * c.inv * d.inv)
 }
 
-func unitVec(x []float32) []float32 {
-	n := math.Sqrt(float64(kernel.Dot(x, x)))
-	if n == 0 {
-		return make([]float32, len(x))
+// eventVector is a remembered event's vector with 1/‖v‖ (0 for a zero
+// vector), so that explanations take cosines without a unit copy.
+type eventVector struct {
+	v   []float32
+	inv float32
+}
+
+func newEventVector(v []float32) eventVector {
+	ev := eventVector{v: v}
+	if n := math.Sqrt(float64(kernel.Dot(v, v))); n > 0 {
+		ev.inv = float32(1 / n)
 	}
-	u := slices.Clone(x)
-	kernel.Scale(float32(1/n), u)
-	return u
+	return ev
 }

@@ -322,6 +322,18 @@ func TestPopularityPrior(t *testing.T) {
 // HNSW, a user with 8 interests and a session, 10 explained results, for
 // each vector storage and a few efSearch values. Each graph takes about a
 // minute to build on 2 cores; run it by hand.
+// withoutHints walks every query from the graph's entry point, ignoring
+// index.Query.Near: the baseline for walks started from a user's items.
+type withoutHints struct{ *index.HNSW }
+
+func (w withoutHints) SearchBatch(qs []index.Query, m index.Metric, f index.Filter) [][]index.Hit {
+	plain := make([]index.Query, len(qs))
+	for i, q := range qs {
+		plain[i] = index.Query{Vector: q.Vector, K: q.K}
+	}
+	return w.HNSW.SearchBatch(plain, m, f)
+}
+
 func BenchmarkRecommendHNSW100k(b *testing.B) {
 	const (
 		n      = 100000
@@ -358,17 +370,23 @@ func BenchmarkRecommendHNSW100k(b *testing.B) {
 		if err := h.AddBatch(context.Background(), entries); err != nil {
 			b.Fatal(err)
 		}
-		r := recommend.New(recommend.DefaultConfig(), h, nil, nil)
-		for _, ef := range []int{96, 48, 32} {
-			b.Run(fmt.Sprintf("storage=%v/ef=%d", st, ef), func(b *testing.B) {
-				h.SetSearchParams(ef, 0)
-				b.ReportMetric(float64(len(v.Queries)), "interests")
-				for b.Loop() {
-					if _, err := r.Recommend(context.Background(), p, v, recommend.Options{N: 10, ExcludeSeen: true, Explain: true}); err != nil {
-						b.Fatal(err)
+		for _, hints := range []bool{false, true} {
+			var idx index.Index = withoutHints{h}
+			if hints {
+				idx = h
+			}
+			r := recommend.New(recommend.DefaultConfig(), idx, nil, nil)
+			for _, ef := range []int{96, 48, 24} {
+				b.Run(fmt.Sprintf("storage=%v/ef=%d/hints=%v", st, ef, hints), func(b *testing.B) {
+					h.SetSearchParams(ef, 0)
+					b.ReportMetric(float64(len(v.Queries)), "interests")
+					for b.Loop() {
+						if _, err := r.Recommend(context.Background(), p, v, recommend.Options{N: 10, ExcludeSeen: true, Explain: true}); err != nil {
+							b.Fatal(err)
+						}
 					}
-				}
-			})
+				})
+			}
 		}
 	}
 }

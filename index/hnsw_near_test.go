@@ -1,0 +1,67 @@
+package index
+
+import (
+	"slices"
+	"testing"
+)
+
+// nearIndex searches through SearchNear with hints chosen per query.
+type nearIndex struct {
+	*HNSW
+	hints func(q []float32) []string
+}
+
+func (n nearIndex) Search(q []float32, k int, m Metric, f Filter) []Hit {
+	return n.SearchNear(q, k, m, f, n.hints(q))
+}
+
+// TestSearchNear: a walk started from hinted items keeps the recall of a
+// walk from the entry point, whether the hints lie near the query (what a
+// user's own items are to their interest), far from it, or are absent.
+func TestSearchNear(t *testing.T) {
+	d := makeDataset(t, 8000, 200, 32, 11, true)
+	h, x := buildBoth(t, HNSWConfig{Storage: Int8, EfSearch: 24, Seed: 4}, entries(d, nil))
+	// The 20th to 22nd nearest items: close, but not the answer itself.
+	nearby := func(q []float32) []string {
+		hs := x.Search(q, 22, Cosine, Filter{})
+		return []string{hs[19].ID, hs[20].ID, hs[21].ID}
+	}
+	// Items of another cluster: the walk must still find its way.
+	far := func(q []float32) []string {
+		hs := x.Search(q, x.Len(), Cosine, Filter{})
+		return []string{hs[len(hs)-1].ID, hs[len(hs)-2].ID}
+	}
+	absent := func([]float32) []string { return []string{"no such item", "nor this"} }
+	base := recall(d, h, x, 10, Cosine, Filter{})
+	t.Logf("recall@10 from the entry point: %.4f", base)
+	cases := []struct {
+		name  string
+		hints func([]float32) []string
+		slack float64
+	}{
+		{"nearby", nearby, 0.01},
+		{"far", far, 0.05},
+		{"absent", absent, 0},
+	}
+	for _, tc := range cases {
+		r := recall(d, nearIndex{h, tc.hints}, x, 10, Cosine, Filter{})
+		t.Logf("recall@10 from %s hints: %.4f", tc.name, r)
+		if r < base-tc.slack {
+			t.Errorf("%s hints: recall@10 %.4f, from the entry point %.4f", tc.name, r, base)
+		}
+	}
+	// Absent hints are no hints: the very same walk.
+	for i := range 20 {
+		if got, want := h.SearchNear(d.query(i), 10, Cosine, Filter{}, absent(nil)), h.Search(d.query(i), 10, Cosine, Filter{}); !slices.Equal(got, want) {
+			t.Fatalf("query %d: absent hints changed the answer", i)
+		}
+	}
+	// A hinted item is returned only if the filter admits it.
+	q := d.query(0)
+	top := x.Search(q, 1, Cosine, Filter{})[0].ID
+	for _, hit := range h.SearchNear(q, 10, Cosine, Filter{ExcludeIDs: map[string]struct{}{top: {}}}, []string{top}) {
+		if hit.ID == top {
+			t.Fatalf("excluded hint %s returned", top)
+		}
+	}
+}

@@ -37,6 +37,7 @@ type common struct {
 	annThreshold int
 	annStorage   string
 	annEf        int
+	annM         int
 
 	// Model overrides; negative or empty means "from the config file".
 	alpha        float64
@@ -74,6 +75,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.indexKind, "index", "auto", "item index: auto (exact scan, switching to HNSW above -ann-threshold items), exact, or hnsw")
 	fs.IntVar(&c.annThreshold, "ann-threshold", index.DefaultAutoThreshold, "catalogue size at which -index auto switches to HNSW")
 	fs.StringVar(&c.annStorage, "ann-storage", "int8", "HNSW vector storage for the graph walk: int8 (default; half the latency of float32 at 100k items, docs/benchmarks.md), float16 or float32; results are re-ranked with the float32 originals")
+	fs.IntVar(&c.annM, "ann-m", 0, "HNSW M, the links per node of a new graph (twice that on the bottom layer); 0 keeps the index default, 16. Fewer links walk faster at the same ef but need a larger ef for the same recall (docs/ann.md)")
 	fs.IntVar(&c.annEf, "ann-ef", 0, "HNSW efSearch, the candidate list of a graph walk (a query for k items uses at least k); 0 keeps the index default, 96 (docs/ann.md has recall and latency by ef)")
 	c.privacy.register(fs)
 	fs.Float64Var(&c.alpha, "alpha", -1, "default fusion weight α of the current session (0..1; -1 keeps the configured value)")
@@ -177,7 +179,13 @@ func (c *common) indexConfig(log *slog.Logger) (index.Config, error) {
 	if c.annEf < 0 {
 		return index.Config{}, fmt.Errorf("-ann-ef: must be 0 (the default) or positive, got %d", c.annEf)
 	}
-	cfg := index.Config{AutoThreshold: c.annThreshold, HNSW: index.HNSWConfig{Storage: storage, EfSearch: c.annEf}, Logger: log}
+	if c.annM < 0 {
+		return index.Config{}, fmt.Errorf("-ann-m: must be 0 (the default) or 2 to 128, got %d", c.annM)
+	}
+	cfg := index.Config{AutoThreshold: c.annThreshold, HNSW: index.HNSWConfig{Storage: storage, EfSearch: c.annEf, M: c.annM}, Logger: log}
+	if _, err := index.NewHNSW(cfg.HNSW); err != nil {
+		return index.Config{}, fmt.Errorf("-ann-m/-ann-ef: %w", err)
+	}
 	switch c.indexKind {
 	case "auto", "":
 		cfg.Kind = index.KindAuto
@@ -205,6 +213,9 @@ func indexSnapshotLoader(cfg index.Config) engine.IndexLoader {
 		}
 		if got := g.Config().Storage; got != cfg.HNSW.Storage {
 			return nil, fmt.Errorf("the snapshot's graph stores %v vectors, -ann-storage asks for %v", got, cfg.HNSW.Storage)
+		}
+		if m := cfg.HNSW.M; m != 0 && g.Config().M != m {
+			return nil, fmt.Errorf("the snapshot's graph has M %d, -ann-m asks for %d", g.Config().M, m)
 		}
 		ef := cfg.HNSW.EfSearch
 		if ef == 0 {

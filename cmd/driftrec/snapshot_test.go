@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/driftrec/driftrec/index"
@@ -39,6 +40,8 @@ func TestIndexSnapshotLoader(t *testing.T) {
 		{"hnsw, ef 40", index.Config{Kind: index.KindHNSW, HNSW: index.HNSWConfig{Storage: index.Int8, EfSearch: 40}}, "*index.HNSW", 40, false},
 		{"another storage", index.Config{Kind: index.KindAuto, HNSW: index.HNSWConfig{Storage: index.Float32}}, "", 0, true},
 		{"exact", index.Config{Kind: index.KindExact}, "", 0, true},
+		{"same M", index.Config{Kind: index.KindHNSW, HNSW: index.HNSWConfig{Storage: index.Int8, M: 16}}, "*index.HNSW", index.DefaultEfSearch, false},
+		{"another M", index.Config{Kind: index.KindAuto, HNSW: index.HNSWConfig{Storage: index.Int8, M: 10}}, "", 0, true},
 	} {
 		idx, err := indexSnapshotLoader(tc.cfg)(ctx, bytes.NewReader(snap.Bytes()))
 		if tc.wantErr {
@@ -65,6 +68,34 @@ func TestIndexSnapshotLoader(t *testing.T) {
 			if x.Kind() != "hnsw" {
 				t.Errorf("%s: Auto serves %s", tc.name, x.Kind())
 			}
+		}
+	}
+}
+
+func TestIndexConfigFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		c       common
+		wantM   int
+		wantErr string
+	}{
+		{"defaults", common{annStorage: "int8"}, 0, ""},
+		{"M 10", common{annStorage: "int8", annM: 10}, 10, ""},
+		{"M 1", common{annStorage: "int8", annM: 1}, 0, "-ann-m"},
+		{"M 500", common{annStorage: "int8", annM: 500}, 0, "-ann-m"},
+		{"negative M", common{annStorage: "int8", annM: -3}, 0, "-ann-m"},
+		{"negative ef", common{annStorage: "int8", annEf: -1}, 0, "-ann-ef"},
+		{"unknown storage", common{annStorage: "int4"}, 0, "-ann-storage"},
+	} {
+		cfg, err := tc.c.indexConfig(nil)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%s: error %v, want one naming %s", tc.name, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || cfg.HNSW.M != tc.wantM {
+			t.Errorf("%s: M %d, error %v", tc.name, cfg.HNSW.M, err)
 		}
 	}
 }

@@ -14,11 +14,12 @@ func (a *Auto) SearchBatch(qs []Query, m Metric, f Filter) [][]Hit {
 }
 
 // SearchBatch answers several queries, one graph walk each, from
-// qs[i].Near when the graph holds any of it (SearchNear).
+// qs[i].Near when the graph holds any of it (SearchNear), its candidate
+// list bounded by qs[i].Ef when set.
 func (h *HNSW) SearchBatch(qs []Query, m Metric, f Filter) [][]Hit {
 	out := make([][]Hit, len(qs))
 	for i, q := range qs {
-		out[i] = h.SearchNear(q.Vector, q.K, m, f, q.Near)
+		out[i] = h.search(q, m, f)
 	}
 	return out
 }

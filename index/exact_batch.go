@@ -4,11 +4,14 @@ import "github.com/driftrec/driftrec/kernel"
 
 // Query is one search of a batch: up to K items most similar to Vector.
 // Near optionally names items believed close to Vector, where a graph walk
-// may start (HNSW.SearchNear).
+// may start (HNSW.SearchNear). Ef, when positive, bounds the graph walk's
+// candidate list for this query: min(the index's EfSearch, Ef), and at
+// least K. An exact scan uses neither.
 type Query struct {
 	Vector []float32
 	K      int
 	Near   []string
+	Ef     int
 }
 
 // SearchBatch runs several searches with one pass over the vectors: each

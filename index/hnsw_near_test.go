@@ -1,6 +1,7 @@
 package index
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -62,6 +63,45 @@ func TestSearchNear(t *testing.T) {
 	for _, hit := range h.SearchNear(q, 10, Cosine, Filter{ExcludeIDs: map[string]struct{}{top: {}}}, []string{top}) {
 		if hit.ID == top {
 			t.Fatalf("excluded hint %s returned", top)
+		}
+	}
+}
+
+// TestQueryEf: a query's Ef bounds its walk's candidate list, never widens
+// it, and never below K.
+func TestQueryEf(t *testing.T) {
+	d := makeDataset(t, 3000, 20, 16, 12, true)
+	h, _ := buildBoth(t, HNSWConfig{Storage: Int8, EfSearch: 64, Seed: 5}, entries(d, nil))
+	walk := func(ef int) [][]Hit {
+		h.SetSearchParams(ef, 0)
+		defer h.SetSearchParams(64, 0)
+		var out [][]Hit
+		for i := range 20 {
+			out = append(out, h.Search(d.query(i), 10, Cosine, Filter{}))
+		}
+		return out
+	}
+	batch := func(ef int) [][]Hit {
+		qs := make([]Query, 20)
+		for i := range qs {
+			qs[i] = Query{Vector: d.query(i), K: 10, Ef: ef}
+		}
+		return h.SearchBatch(qs, Cosine, Filter{})
+	}
+	if reflect.DeepEqual(walk(10), walk(64)) {
+		t.Fatal("fixture: ef 10 and 64 walk alike, so the test could not tell them apart")
+	}
+	for _, tc := range []struct {
+		name       string
+		ef, walked int
+	}{
+		{"lower", 10, 10},
+		{"higher than the index's", 500, 64},
+		{"below K", 3, 10},
+		{"unset", 0, 64},
+	} {
+		if got, want := batch(tc.ef), walk(tc.walked); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: Ef %d did not walk like ef %d", tc.name, tc.ef, tc.walked)
 		}
 	}
 }

@@ -38,6 +38,12 @@ func (h *HNSW) Search(q []float32, k int, m Metric, f Filter) []Hit {
 // items in near are returned only if they pass the filter like any other,
 // and a poor hint costs recall, not correctness (measured in docs/ann.md).
 func (h *HNSW) SearchNear(q []float32, k int, m Metric, f Filter, near []string) []Hit {
+	return h.search(Query{Vector: q, K: k, Near: near}, m, f)
+}
+
+// search answers one Query: SearchNear with the query's ef bound.
+func (h *HNSW) search(query Query, m Metric, f Filter) []Hit {
+	q, k, near := query.Vector, query.K, query.Near
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	if k <= 0 || h.live == 0 || len(q) != h.dim || !finite(q) {
@@ -62,7 +68,11 @@ func (h *HNSW) SearchNear(q []float32, k int, m Metric, f Filter, near []string)
 		estimate = min(estimate, h.live)
 	}
 	admit := h.admitter(catSet, f.Exclude, h.excludedNodes(f.ExcludeIDs, s))
-	ef := max(h.cfg.EfSearch, k)
+	ef := h.cfg.EfSearch
+	if query.Ef > 0 {
+		ef = min(ef, query.Ef)
+	}
+	ef = max(ef, k)
 	if catSet != nil && estimate <= h.flatFilterLimit(ef) {
 		return h.scan(q, k, m, catSet, admit, s)
 	}

@@ -362,6 +362,64 @@ func BenchmarkRecommendHNSW100k(b *testing.B) {
 		m.Apply(p, &driftrec.Event{User: "u", Type: driftrec.EventClick, Item: fmt.Sprint(id), Time: at, Session: "s"}, entries[id].Vector)
 	}
 	v := m.View(p, at, -1)
+	// Agreement with exact search is measured on coherent users too: 20
+	// profiles of 60 clicks on 4 topics each.
+	type user struct {
+		p *driftrec.Profile
+		v interest.View
+	}
+	users := []user{{p, v}}
+	for u := range 20 {
+		pu := interest.NewProfile(fmt.Sprint("c", u), "bench")
+		mine := []int{rng.IntN(topics), rng.IntN(topics), rng.IntN(topics), rng.IntN(topics)}
+		at := t0
+		for range 60 {
+			at = at.Add(time.Minute)
+			id := rng.IntN(n)
+			for int(entries[id].Vector[mine[0]]) != 1 && int(entries[id].Vector[mine[1]]) != 1 && int(entries[id].Vector[mine[2]]) != 1 && int(entries[id].Vector[mine[3]]) != 1 {
+				id = rng.IntN(n)
+			}
+			m.Apply(pu, &driftrec.Event{User: pu.User, Type: driftrec.EventClick, Item: fmt.Sprint(id), Time: at, Session: "s"}, entries[id].Vector)
+		}
+		users = append(users, user{pu, m.View(pu, at, -1)})
+	}
+	opts := recommend.Options{N: 10, ExcludeSeen: true, Explain: true}
+	x := index.NewExact()
+	for _, e := range entries {
+		if err := x.Add(e.ID, e.Vector, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	exact := make([]map[string]bool, len(users))
+	for i, u := range users {
+		res, err := recommend.New(recommend.DefaultConfig(), x, nil, nil).Recommend(context.Background(), u.p, u.v, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		exact[i] = map[string]bool{}
+		for _, r := range res {
+			exact[i][r.ID] = true
+		}
+	}
+	x = nil
+	// agreement is the share of the exact index's recommendations that r
+	// also makes, over all users.
+	agreement := func(b *testing.B, r *recommend.Recommender) float64 {
+		same, total := 0, 0
+		for i, u := range users {
+			res, err := r.Recommend(context.Background(), u.p, u.v, opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, r := range res {
+				if exact[i][r.ID] {
+					same++
+				}
+			}
+			total += len(exact[i])
+		}
+		return float64(same) / float64(total)
+	}
 	for _, st := range []index.Storage{index.Float32, index.Int8} {
 		h, err := index.NewHNSW(index.HNSWConfig{Storage: st})
 		if err != nil {
@@ -375,16 +433,19 @@ func BenchmarkRecommendHNSW100k(b *testing.B) {
 			if hints {
 				idx = h
 			}
-			r := recommend.New(recommend.DefaultConfig(), idx, nil, nil)
+			cfg := recommend.DefaultConfig()
+			cfg.Ef = 1 << 20 // the index's ef, set per sub-benchmark
+			r := recommend.New(cfg, idx, nil, nil)
 			for _, ef := range []int{96, 48, 24} {
 				b.Run(fmt.Sprintf("storage=%v/ef=%d/hints=%v", st, ef, hints), func(b *testing.B) {
 					h.SetSearchParams(ef, 0)
 					b.ReportMetric(float64(len(v.Queries)), "interests")
 					for b.Loop() {
-						if _, err := r.Recommend(context.Background(), p, v, recommend.Options{N: 10, ExcludeSeen: true, Explain: true}); err != nil {
+						if _, err := r.Recommend(context.Background(), p, v, opts); err != nil {
 							b.Fatal(err)
 						}
 					}
+					b.ReportMetric(agreement(b, r), "agree@10")
 				})
 			}
 		}

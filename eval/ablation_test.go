@@ -11,6 +11,7 @@ import (
 
 	"github.com/driftrec/driftrec"
 	"github.com/driftrec/driftrec/dataset"
+	"github.com/driftrec/driftrec/encoder/bridge"
 	"github.com/driftrec/driftrec/encoder/lexical"
 	"github.com/driftrec/driftrec/encoder/uselite"
 	"github.com/driftrec/driftrec/engine"
@@ -57,8 +58,24 @@ func TestCollabAblation(t *testing.T) {
 			t.Fatal(err)
 		}
 		spec = EncoderSpec{Name: enc, New: func() driftrec.Encoder { return u }}
+	case "bridge":
+		u, err := uselite.Load("../models/use-lite")
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := bridge.OpenGlosser(ctx, "../models", bridge.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec = EncoderSpec{Name: enc, New: func() driftrec.Encoder {
+			b, err := bridge.New(u, g, bridge.Options{})
+			if err != nil {
+				panic(err) // the parts are fixed and valid
+			}
+			return b
+		}}
 	default:
-		t.Fatalf("ABLATION_ENCODER %q: want lexical or use-lite", enc)
+		t.Fatalf("ABLATION_ENCODER %q: want lexical, use-lite or bridge", enc)
 	}
 	test := os.Getenv("ABLATION_TEST") != ""
 	alphas := ablationFloats(t, "ABLATION_ALPHA", "0.8")

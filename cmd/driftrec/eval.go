@@ -17,6 +17,7 @@ import (
 	"github.com/driftrec/driftrec"
 	"github.com/driftrec/driftrec/dataset"
 	"github.com/driftrec/driftrec/encoder/hf"
+	"github.com/driftrec/driftrec/encoder/bridge"
 	"github.com/driftrec/driftrec/encoder/lexical"
 	"github.com/driftrec/driftrec/encoder/uselite"
 	"github.com/driftrec/driftrec/eval"
@@ -28,7 +29,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	data := fs.String("data", "", "MovieLens folder (ml-latest-small, ml-100k, ml-1m) or event log file (.jsonl/.csv)")
 	items := fs.String("items", "", "items file for an event log (.jsonl/.csv)")
 	out := fs.String("out", "report.json", "JSON report; the Markdown report and SVG plots are written next to it")
-	encoders := fs.String("encoders", "auto", "comma-separated encoders for the text-based methods: lexical, use-lite; auto = lexical plus use-lite when its model is in -models")
+	encoders := fs.String("encoders", "auto", "comma-separated encoders for the text-based methods: lexical, use-lite, bridge (the server's default: USE-Lite over CC-CEDICT glosses ⊕ lexical); auto = lexical plus use-lite when its model is in -models")
 	hfDir := fs.String("hf", "", "also evaluate with this sentence-transformers folder (Hugging Face encoder)")
 	models := fs.String("models", defaultModels(), "folder of pretrained model files")
 	cacheDir := fs.String("cache-dir", "", "folder of cached item embeddings (default: <models>/cache)")
@@ -116,6 +117,21 @@ func evalEncoders(list, hfDir, models, cacheDir string) ([]eval.EncoderSpec, []*
 		specs = append(specs, eval.EncoderSpec{Name: name, New: func() driftrec.Encoder { return c }, Shared: true})
 		return nil
 	}
+	var use *eval.CachedEncoder // one cache for use-lite and bridge
+	cachedUSE := func() (*eval.CachedEncoder, error) {
+		if use != nil {
+			return use, nil
+		}
+		enc, err := uselite.Load(filepath.Join(models, "use-lite"))
+		if err != nil {
+			return nil, fmt.Errorf("encoder use-lite: %w", err)
+		}
+		if use, err = eval.NewCachedEncoder(enc, cacheDir); err != nil {
+			return nil, err
+		}
+		caches = append(caches, use)
+		return use, nil
+	}
 	names := strings.Split(list, ",")
 	if list == "auto" {
 		names = []string{"lexical"}
@@ -130,15 +146,32 @@ func evalEncoders(list, hfDir, models, cacheDir string) ([]eval.EncoderSpec, []*
 			// Every engine fits its own lexical statistics on the catalogue.
 			specs = append(specs, eval.EncoderSpec{Name: "lexical", New: func() driftrec.Encoder { return lexical.New(lexical.Options{}) }})
 		case "use-lite":
-			enc, err := uselite.Load(filepath.Join(models, "use-lite"))
+			c, err := cachedUSE()
 			if err != nil {
-				return nil, nil, fmt.Errorf("encoder use-lite: %w", err)
-			}
-			if err := shared("use-lite", enc); err != nil {
 				return nil, nil, err
 			}
+			specs = append(specs, eval.EncoderSpec{Name: "use-lite", New: func() driftrec.Encoder { return c }, Shared: true})
+		case "bridge":
+			// The server's default: USE-Lite (through the same cache) over
+			// CC-CEDICT glosses, joined to lexical features that each
+			// engine fits on its own catalogue.
+			c, err := cachedUSE()
+			if err != nil {
+				return nil, nil, err
+			}
+			g, err := bridge.OpenGlosser(context.Background(), models, bridge.Options{})
+			if err != nil {
+				return nil, nil, fmt.Errorf("encoder bridge: %w", err)
+			}
+			if _, err := bridge.New(c, g, bridge.Options{}); err != nil {
+				return nil, nil, fmt.Errorf("encoder bridge: %w", err)
+			}
+			specs = append(specs, eval.EncoderSpec{Name: "bridge", New: func() driftrec.Encoder {
+				b, _ := bridge.New(c, g, bridge.Options{}) // the same parts built above
+				return b
+			}})
 		default:
-			return nil, nil, fmt.Errorf("-encoders: unknown encoder %q: want lexical or use-lite (and -hf DIR for a Hugging Face folder)", n)
+			return nil, nil, fmt.Errorf("-encoders: unknown encoder %q: want lexical, use-lite or bridge (and -hf DIR for a Hugging Face folder)", n)
 		}
 	}
 	if hfDir != "" {

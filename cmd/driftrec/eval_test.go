@@ -75,3 +75,27 @@ func TestEvalCommandErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalEncodersBridge: the server's default encoder is an evaluation
+// row; it shares USE-Lite's embedding cache and gives each engine its own
+// lexical part.
+func TestEvalEncodersBridge(t *testing.T) {
+	models := filepath.Join("..", "..", "models")
+	specs, caches, err := evalEncoders("use-lite,bridge", "", models, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(specs) != 2 || specs[1].Name != "bridge" || specs[1].Shared || !specs[0].Shared {
+		t.Fatalf("specs %+v", specs)
+	}
+	if len(caches) != 1 {
+		t.Fatalf("%d embedding caches; use-lite and bridge must share one", len(caches))
+	}
+	a, b := specs[1].New(), specs[1].New()
+	if a == b {
+		t.Fatal("bridge engines share one encoder, so one lexical fit")
+	}
+	if a.Dim() != specs[0].New().Dim()+1024 {
+		t.Fatalf("bridge dimension %d, USE-Lite %d", a.Dim(), specs[0].New().Dim())
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"unicode"
 
+	"github.com/driftrec/driftrec"
 	"github.com/driftrec/driftrec/encoder/hybrid"
 	"github.com/driftrec/driftrec/encoder/lexical"
 	"github.com/driftrec/driftrec/encoder/uselite"
@@ -58,26 +59,42 @@ type Encoder struct {
 // Open loads USE-Lite from models/use-lite and CC-CEDICT from
 // models/cc-cedict (see scripts/fetch-models.sh).
 func Open(ctx context.Context, models string, opts Options) (*Encoder, error) {
+	use, err := uselite.Load(filepath.Join(models, "use-lite"))
+	if err != nil {
+		return nil, fmt.Errorf("bridge: %w", err)
+	}
+	g, err := OpenGlosser(ctx, models, opts)
+	if err != nil {
+		return nil, err
+	}
+	return New(use, g, opts)
+}
+
+// OpenGlosser loads CC-CEDICT from models/cc-cedict as Open does.
+func OpenGlosser(ctx context.Context, models string, opts Options) (*gloss.Glosser, error) {
+	if opts.Synonyms <= 0 {
+		opts.Synonyms = DefaultSynonyms
+	}
+	dict, err := cedict.Open(ctx, filepath.Join(models, "cc-cedict"), cedict.Options{Logger: opts.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("bridge: %w", err)
+	}
+	return gloss.New(dict, gloss.Options{Synonyms: opts.Synonyms}), nil
+}
+
+// New builds the bridged encoder from its semantic encoder (USE-Lite, or
+// an equivalent such as the evaluation's cached copy of it) and a glosser,
+// with a fresh lexical part: its statistics are fitted per catalogue, so
+// each engine needs its own Encoder.
+func New(semantic driftrec.Encoder, g *gloss.Glosser, opts Options) (*Encoder, error) {
 	if opts.SemanticWeight <= 0 {
 		opts.SemanticWeight = DefaultSemanticWeight
 	}
 	if opts.LexicalWeight <= 0 {
 		opts.LexicalWeight = DefaultLexicalWeight
 	}
-	if opts.Synonyms <= 0 {
-		opts.Synonyms = DefaultSynonyms
-	}
-	use, err := uselite.Load(filepath.Join(models, "use-lite"))
-	if err != nil {
-		return nil, fmt.Errorf("bridge: %w", err)
-	}
-	dict, err := cedict.Open(ctx, filepath.Join(models, "cc-cedict"), cedict.Options{Logger: opts.Logger})
-	if err != nil {
-		return nil, fmt.Errorf("bridge: %w", err)
-	}
-	g := gloss.New(dict, gloss.Options{Synonyms: opts.Synonyms})
 	h, err := hybrid.New(
-		hybrid.Part{Encoder: gloss.NewEncoder(g, use), Weight: opts.SemanticWeight},
+		hybrid.Part{Encoder: gloss.NewEncoder(g, semantic), Weight: opts.SemanticWeight},
 		hybrid.Part{Encoder: lexical.New(lexical.Options{Dim: opts.LexicalDim}), Weight: opts.LexicalWeight},
 	)
 	if err != nil {

@@ -16,8 +16,8 @@ import (
 
 	"github.com/driftrec/driftrec"
 	"github.com/driftrec/driftrec/dataset"
-	"github.com/driftrec/driftrec/encoder/hf"
 	"github.com/driftrec/driftrec/encoder/bridge"
+	"github.com/driftrec/driftrec/encoder/hf"
 	"github.com/driftrec/driftrec/encoder/lexical"
 	"github.com/driftrec/driftrec/encoder/uselite"
 	"github.com/driftrec/driftrec/eval"

@@ -22,7 +22,9 @@ import (
 // ml-latest-small through the driftrec + collab row with engine settings
 // changed one at a time and prints validation NDCG@10/HR@10 (test scores
 // only with ABLATION_TEST=1, which selection must not look at). It takes
-// a few minutes per setting, so it runs only when asked:
+// a few minutes per setting, so it runs only when asked (with
+// ABLATION_ENCODER=bridge, ABLATION_BRIDGE_SEMANTIC sets the semantic
+// part's weight):
 //
 //	DRIFTREC_ABLATION=1 ABLATION_ENCODER=use-lite ABLATION_CF=0.7 ABLATION_ALPHA=0.8 \
 //	  ABLATION_CONFIGS='base;beta=0;pop=0.02,pophl=30' go test -v -run TestCollabAblation -timeout 60m ./eval
@@ -67,8 +69,15 @@ func TestCollabAblation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// ABLATION_BRIDGE_SEMANTIC is the semantic part's weight; the
+		// lexical part gets the rest.
+		sem := ablationFloats(t, "ABLATION_BRIDGE_SEMANTIC", strconv.FormatFloat(bridge.DefaultSemanticWeight, 'g', -1, 64))[0]
+		if sem <= 0 || sem >= 1 {
+			t.Fatalf("ABLATION_BRIDGE_SEMANTIC %g: want a weight strictly between 0 and 1", sem)
+		}
+		opts := bridge.Options{SemanticWeight: sem, LexicalWeight: 1 - sem}
 		spec = EncoderSpec{Name: enc, New: func() driftrec.Encoder {
-			b, err := bridge.New(u, g, bridge.Options{})
+			b, err := bridge.New(u, g, opts)
 			if err != nil {
 				panic(err) // the parts are fixed and valid
 			}

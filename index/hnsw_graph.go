@@ -181,15 +181,20 @@ func (h *HNSW) greedy(sc *scorer, cur cand, level int, locking bool, s *searchSc
 // walked through, so they keep the graph navigable, but never enter the
 // results; admit nil admits every node.
 func (h *HNSW) searchLayer(sc *scorer, entry cand, ef, level int, admit func(uint32) bool, locking bool, s *searchScratch) {
-	s.visited.begin(len(h.levels))
-	s.frontier.reset()
-	s.results.reset()
+	h.beginWalk(s)
 	h.enter(entry, ef, admit, s)
 	h.walkLayer(sc, ef, level, admit, locking, s)
 }
 
-// enter adds a starting node to a walk begun with visited.begin and empty
-// lists: the frontier always, the results if admitted (keeping the ef best).
+// beginWalk clears the visited set and both candidate lists for a new walk.
+func (h *HNSW) beginWalk(s *searchScratch) {
+	s.visited.begin(len(h.levels))
+	s.frontier.reset()
+	s.results.reset()
+}
+
+// enter adds a starting node to a walk begun with beginWalk: the frontier
+// always, the results if admitted (keeping the ef best).
 func (h *HNSW) enter(c cand, ef int, admit func(uint32) bool, s *searchScratch) {
 	if s.visited.visit(c.id) {
 		return

@@ -125,9 +125,7 @@ func (h *HNSW) enterNear(sc *scorer, near []string, ef int, admit func(uint32) b
 			continue
 		}
 		if !started {
-			s.visited.begin(len(h.levels))
-			s.frontier.reset()
-			s.results.reset()
+			h.beginWalk(s)
 			started = true
 		}
 		h.enter(cand{sc.sim(n), n}, ef, admit, s)

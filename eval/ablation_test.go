@@ -75,14 +75,11 @@ func TestCollabAblation(t *testing.T) {
 		if sem <= 0 || sem >= 1 {
 			t.Fatalf("ABLATION_BRIDGE_SEMANTIC %g: want a weight strictly between 0 and 1", sem)
 		}
-		opts := bridge.Options{SemanticWeight: sem, LexicalWeight: 1 - sem}
-		spec = EncoderSpec{Name: enc, New: func() driftrec.Encoder {
-			b, err := bridge.New(u, g, opts)
-			if err != nil {
-				panic(err) // the parts are fixed and valid
-			}
-			return b
-		}}
+		newBridge, err := bridge.Factory(u, g, bridge.Options{SemanticWeight: sem, LexicalWeight: 1 - sem})
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec = EncoderSpec{Name: enc, New: func() driftrec.Encoder { return newBridge() }}
 	default:
 		t.Fatalf("ABLATION_ENCODER %q: want lexical, use-lite or bridge", enc)
 	}

@@ -163,13 +163,11 @@ func evalEncoders(list, hfDir, models, cacheDir string) ([]eval.EncoderSpec, []*
 			if err != nil {
 				return nil, nil, fmt.Errorf("encoder bridge: %w", err)
 			}
-			if _, err := bridge.New(c, g, bridge.Options{}); err != nil {
+			newBridge, err := bridge.Factory(c, g, bridge.Options{})
+			if err != nil {
 				return nil, nil, fmt.Errorf("encoder bridge: %w", err)
 			}
-			specs = append(specs, eval.EncoderSpec{Name: "bridge", New: func() driftrec.Encoder {
-				b, _ := bridge.New(c, g, bridge.Options{}) // the same parts built above
-				return b
-			}})
+			specs = append(specs, eval.EncoderSpec{Name: "bridge", New: func() driftrec.Encoder { return newBridge() }})
 		default:
 			return nil, nil, fmt.Errorf("-encoders: unknown encoder %q: want lexical, use-lite or bridge (and -hf DIR for a Hugging Face folder)", n)
 		}

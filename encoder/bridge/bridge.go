@@ -103,6 +103,23 @@ func New(semantic driftrec.Encoder, g *gloss.Glosser, opts Options) (*Encoder, e
 	return &Encoder{Encoder: h, glosser: g}, nil
 }
 
+// Factory checks the parts once and returns a function that builds a
+// fresh Encoder from them on each call, for callers that need one per
+// engine (the lexical part's statistics are fitted per catalogue), such as
+// the evaluation's replays.
+func Factory(semantic driftrec.Encoder, g *gloss.Glosser, opts Options) (func() *Encoder, error) {
+	if _, err := New(semantic, g, opts); err != nil {
+		return nil, err
+	}
+	return func() *Encoder {
+		e, err := New(semantic, g, opts)
+		if err != nil {
+			panic(fmt.Sprintf("bridge: parts that built an encoder failed: %v", err)) // New is deterministic
+		}
+		return e
+	}, nil
+}
+
 // Gloss returns the English a Chinese text was embedded as, or "" for text
 // without Han characters.
 func (e *Encoder) Gloss(text string) string {

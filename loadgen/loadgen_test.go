@@ -83,22 +83,11 @@ func TestRefusesRemoteTargets(t *testing.T) {
 // A server whose write-behind backlog never drains must end the run with a
 // clear error after QuiesceTimeout, not hang or measure a busy server.
 func TestQuiesceTimeout(t *testing.T) {
-	eng, err := engine.Open(context.Background(), inmem.New(), lexical.New(lexical.Options{Dim: 64}), engine.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	api := httpapi.New(eng, httpapi.Config{}).Handler()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/metrics" {
-			fmt.Fprintln(w, "# HELP driftrec_profiles_unflushed stuck")
-			fmt.Fprintln(w, "driftrec_profiles_unflushed 7")
-			return
-		}
-		api.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
-	_, err = loadgen.Run(context.Background(), loadgen.Config{
+	srv := serverWith(t, "/metrics", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "# HELP driftrec_profiles_unflushed stuck")
+		fmt.Fprintln(w, "driftrec_profiles_unflushed 7")
+	})
+	_, err := loadgen.Run(context.Background(), loadgen.Config{
 		Target: srv.URL, Items: 20, Users: 3, Duration: 50 * time.Millisecond,
 		Clients: []int{1}, Batches: []int{1}, Seed: 1, QuiesceTimeout: 300 * time.Millisecond,
 	}, nil)
@@ -110,27 +99,37 @@ func TestQuiesceTimeout(t *testing.T) {
 // A server that accepts the catalogue but refuses every event must end the
 // run with its error, not leave the warm-up waiting for events forever.
 func TestRefusedEventsEndTheRun(t *testing.T) {
-	eng, err := engine.Open(context.Background(), inmem.New(), lexical.New(lexical.Options{Dim: 64}), engine.DefaultConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	api := httpapi.New(eng, httpapi.Config{}).Handler()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/v1/events" {
-			http.Error(w, `{"error":"ingestion closed"}`, http.StatusServiceUnavailable)
-			return
-		}
-		api.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
+	srv := serverWith(t, "/v1/events", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"error":"ingestion closed"}`, http.StatusServiceUnavailable)
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err = loadgen.Run(ctx, loadgen.Config{
+	_, err := loadgen.Run(ctx, loadgen.Config{
 		Target: srv.URL, Items: 50, Users: 5, Duration: 100 * time.Millisecond,
 		Clients: []int{1}, Batches: []int{1}, Seed: 1,
 	}, nil)
 	if err == nil || !strings.Contains(err.Error(), "warm-up") || ctx.Err() != nil {
 		t.Fatalf("run against a server refusing events: err %v, context %v", err, ctx.Err())
 	}
+}
+
+// serverWith serves a fresh engine's API, except that path answers with
+// override: a server misbehaving in one way.
+func serverWith(t *testing.T, path string, override http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	eng, err := engine.Open(context.Background(), inmem.New(), lexical.New(lexical.Options{Dim: 64}), engine.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	api := httpapi.New(eng, httpapi.Config{}).Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == path {
+			override(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
 }

@@ -170,36 +170,41 @@ func Run(ctx context.Context, cfg Config, progress Progress) (*Report, error) {
 		end := time.Now().Add(cfg.Duration)
 		return func(int) bool { return time.Now().After(end) }
 	}
+	// timed runs one timed phase on a quiet server, inside cfg.Around.
+	timed := func(name string, clients, batch int, label string, run func(stop func(int) bool) (Phase, error)) error {
+		if err := c.quiesce(ctx, cfg.QuiesceTimeout); err != nil {
+			return err
+		}
+		progress(label)
+		done := around(cfg, name, clients, batch)
+		ph, err := run(deadline())
+		done()
+		if err != nil {
+			return err
+		}
+		rep.Phases = append(rep.Phases, ph)
+		return nil
+	}
 	for _, batch := range cfg.Batches {
 		for _, cl := range cfg.Clients {
 			if batch > 1 && cl > 2 {
 				continue // batched ingestion is one or two writers in practice
 			}
-			if err := c.quiesce(ctx, cfg.QuiesceTimeout); err != nil {
-				return nil, err
-			}
-			progress(fmt.Sprintf("ingesting, batch %d, %d clients", batch, cl))
-			done := around(cfg, "ingest", cl, batch)
-			ph, err := c.ingest(ctx, cfg, batch, cl, deadline(), "ingest")
-			done()
+			err := timed("ingest", cl, batch, fmt.Sprintf("ingesting, batch %d, %d clients", batch, cl), func(stop func(int) bool) (Phase, error) {
+				return c.ingest(ctx, cfg, batch, cl, stop, "ingest")
+			})
 			if err != nil {
 				return nil, err
 			}
-			rep.Phases = append(rep.Phases, ph)
 		}
 	}
 	for _, cl := range cfg.Clients {
-		if err := c.quiesce(ctx, cfg.QuiesceTimeout); err != nil {
-			return nil, err
-		}
-		progress(fmt.Sprintf("recommending, %d clients", cl))
-		done := around(cfg, "recommend", cl, 0)
-		ph, err := c.recommend(ctx, cfg, cl, deadline())
-		done()
+		err := timed("recommend", cl, 0, fmt.Sprintf("recommending, %d clients", cl), func(stop func(int) bool) (Phase, error) {
+			return c.recommend(ctx, cfg, cl, stop)
+		})
 		if err != nil {
 			return nil, err
 		}
-		rep.Phases = append(rep.Phases, ph)
 	}
 	return rep, nil
 }

@@ -7,11 +7,19 @@ import "github.com/driftrec/driftrec/kernel"
 // may start (HNSW.SearchNear). Ef, when positive, bounds the graph walk's
 // candidate list for this query: min(the index's EfSearch, Ef), and at
 // least K. An exact scan uses neither.
+//
+// Coarse is for callers that re-score the hits with the items' vectors
+// themselves (the recommender does): a graph walk over compressed storage
+// then returns its best K in the walk's own order, scored from the
+// compressed vectors, and skips re-scoring with the float32 originals,
+// which reads every candidate's 4·dim bytes a second time. Exact scores
+// either way.
 type Query struct {
 	Vector []float32
 	K      int
 	Near   []string
 	Ef     int
+	Coarse bool
 }
 
 // SearchBatch runs several searches with one pass over the vectors: each

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"math"
 	"reflect"
 	"slices"
 	"testing"
@@ -103,5 +104,57 @@ func TestQueryEf(t *testing.T) {
 		if got, want := batch(tc.ef), walk(tc.walked); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: Ef %d did not walk like ef %d", tc.name, tc.ef, tc.walked)
 		}
+	}
+}
+
+// TestQueryCoarse checks that a coarse query returns the walk's own best K:
+// with float32 storage exactly the plain answer, with int8 the items that
+// the compressed vectors rank first, scored within quantisation error of
+// the exact score.
+func TestQueryCoarse(t *testing.T) {
+	d := makeDataset(t, 3000, 20, 16, 12, true)
+	for _, tc := range []struct {
+		storage Storage
+		tol     float64
+	}{
+		{Float32, 0},
+		{Int8, 0.02},
+	} {
+		t.Run(tc.storage.String(), func(t *testing.T) {
+			h, _ := buildBoth(t, HNSWConfig{Storage: tc.storage, EfSearch: 32, Seed: 5}, entries(d, nil))
+			var fine, coarse []Query
+			for i := range 20 {
+				// K equals ef, so both read the same walk's whole list.
+				fine = append(fine, Query{Vector: d.query(i), K: 32})
+				coarse = append(coarse, Query{Vector: d.query(i), K: 32, Coarse: true})
+			}
+			want, got := h.SearchBatch(fine, Cosine, Filter{}), h.SearchBatch(coarse, Cosine, Filter{})
+			differ := false
+			for i := range want {
+				if len(got[i]) != len(want[i]) {
+					t.Fatalf("query %d: %d coarse hits, %d plain", i, len(got[i]), len(want[i]))
+				}
+				exact := map[string]float32{}
+				for _, hit := range want[i] {
+					exact[hit.ID] = hit.Score
+				}
+				for j, hit := range got[i] {
+					s, ok := exact[hit.ID]
+					if !ok {
+						t.Fatalf("query %d: coarse hit %s is not in the plain answer", i, hit.ID)
+					}
+					if diff := math.Abs(float64(hit.Score - s)); diff > tc.tol {
+						t.Errorf("query %d: %s scored %g coarse, %g exact", i, hit.ID, hit.Score, s)
+					}
+					if j > 0 && hit.Score > got[i][j-1].Score {
+						t.Errorf("query %d: coarse hits out of order at %d", i, j)
+					}
+					differ = differ || hit != want[i][j]
+				}
+			}
+			if tc.storage == Int8 && !differ {
+				t.Error("int8 coarse hits equal the re-scored ones: the re-scoring was not skipped")
+			}
+		})
 	}
 }

@@ -92,9 +92,14 @@ func (h *HNSW) search(query Query, m Metric, f Filter) []Hit {
 	}
 
 	// Re-score with the best representation: exact float32 when kept, and
-	// the metric's own score rather than the walk's monotone proxy.
-	best := &s.sc2
-	best.prepare(&h.vecs, h.norms, h.inv, m, bestView, q, s.q8)
+	// the metric's own score rather than the walk's monotone proxy. A
+	// coarse query keeps the walk's representation, whose vectors the walk
+	// has just read.
+	best := sc
+	if !query.Coarse {
+		best = &s.sc2
+		best.prepare(&h.vecs, h.norms, h.inv, m, bestView, q, s.q8)
+	}
 	top := newTopK(k)
 	for i, c := range found {
 		// Ask for the originals a few candidates ahead: they are scattered

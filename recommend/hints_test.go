@@ -90,7 +90,7 @@ func TestWalkHints(t *testing.T) {
 			}
 		}
 	}
-	plain, err := recommend.New(recommend.DefaultConfig(), withoutHints{h}, nil, nil).Recommend(context.Background(), p, v, o)
+	plain, err := recommend.New(recommend.DefaultConfig(), walks{HNSW: h, coarse: true}, nil, nil).Recommend(context.Background(), p, v, o)
 	if err != nil {
 		t.Fatal(err)
 	}

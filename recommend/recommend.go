@@ -61,9 +61,11 @@ type Config struct {
 	Candidates int `toml:"candidates" json:"candidates"`
 	// Ef bounds the candidate list of each graph walk a recommendation
 	// makes (HNSW's efSearch; the index's own, -ann-ef, when that is
-	// lower). Walks start from the user's items and their results are
-	// re-scored and merged, so at 100k items the lists agree with those
-	// from exact search as well at ef 48 as at 96 (0.995 of the items,
+	// lower). Within the bound a walk keeps two candidates per item it
+	// must return, so an interest with a small share walks a short list.
+	// Walks start from the user's items and their results are re-scored
+	// and merged, so at 100k items the lists agree with those from exact
+	// search as well at ef 48 as at 96 (0.995 of the items,
 	// BenchmarkRecommendHNSW100k) for a quarter less time. Default 48;
 	// similar-item search keeps the index's ef.
 	Ef int `toml:"ef" json:"ef"`
@@ -262,10 +264,11 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 	mixture := r.cfg.Scoring != ScoringMax
 	qs := make([]index.Query, 0, len(v.Queries)+1)
 	for _, q := range v.Queries {
-		qs = append(qs, index.Query{Vector: q.Vector, K: interestCandidates(k, o.N, q.Share, len(v.Queries)), Near: walkHints(p, v, q.Interest), Ef: r.cfg.Ef})
+		kq := interestCandidates(k, o.N, q.Share, len(v.Queries))
+		qs = append(qs, index.Query{Vector: q.Vector, K: kq, Near: walkHints(p, v, q.Interest), Ef: r.walkEf(kq), Coarse: true})
 	}
 	if mixture && v.Dynamic != nil {
-		qs = append(qs, index.Query{Vector: v.Dynamic, K: k, Near: walkHints(p, v, -1), Ef: r.cfg.Ef})
+		qs = append(qs, index.Query{Vector: v.Dynamic, K: k, Near: walkHints(p, v, -1), Ef: r.walkEf(k), Coarse: true})
 	}
 	hits := r.search(qs, o, f)
 	if err := ctx.Err(); err != nil {
@@ -397,6 +400,20 @@ func interestCandidates(k, n int, share float64, queries int) int {
 		return k
 	}
 	return max(n, min(k, int(math.Ceil(float64(k)*share))))
+}
+
+// efPerCandidate is how long a walk's candidate list is per item it must
+// return. An interest with a small share asks for few candidates, and a
+// walk's cost grows with its list; at 100k items two per candidate agree
+// with exact search as well as a fixed list of 48 or 96 (0.995 of the
+// items), 1.5 does not (0.976; BenchmarkRecommendHNSW100k, docs/ann.md).
+const efPerCandidate = 2
+
+// walkEf is the candidate list of a graph walk that must return k items:
+// efPerCandidate·k, at most Config.Ef (and the index never walks with
+// fewer than k).
+func (r *Recommender) walkEf(k int) int {
+	return min(r.cfg.Ef, efPerCandidate*k)
 }
 
 // batchSearcher is implemented by indexes that answer several queries in

@@ -317,23 +317,33 @@ func TestPopularityPrior(t *testing.T) {
 	}
 }
 
+// walks answers the recommender's queries on an HNSW graph with parts of
+// index.Query switched off, the baselines of BenchmarkRecommendHNSW100k:
+// without hints every walk starts from the graph's entry point, and
+// without coarse the index re-scores its hits with the float32 originals.
+type walks struct {
+	*index.HNSW
+	hints, coarse bool
+}
+
+func (w walks) SearchBatch(qs []index.Query, m index.Metric, f index.Filter) [][]index.Hit {
+	changed := make([]index.Query, len(qs))
+	for i, q := range qs {
+		changed[i] = q
+		if !w.hints {
+			changed[i].Near = nil
+		}
+		changed[i].Coarse = q.Coarse && w.coarse
+	}
+	return w.HNSW.SearchBatch(changed, m, f)
+}
+
 // BenchmarkRecommendHNSW100k is the load benchmark's recommendation
 // (docs/benchmarks.md) without HTTP: 100,000 clustered 1,024-d items in
 // HNSW, a user with 8 interests and a session, 10 explained results, for
-// each vector storage and a few efSearch values. Each graph takes about a
-// minute to build on 2 cores; run it by hand.
-// withoutHints walks every query from the graph's entry point, ignoring
-// index.Query.Near: the baseline for walks started from a user's items.
-type withoutHints struct{ *index.HNSW }
-
-func (w withoutHints) SearchBatch(qs []index.Query, m index.Metric, f index.Filter) [][]index.Hit {
-	plain := make([]index.Query, len(qs))
-	for i, q := range qs {
-		plain[i] = index.Query{Vector: q.Vector, K: q.K}
-	}
-	return w.HNSW.SearchBatch(plain, m, f)
-}
-
+// each vector storage and a few efSearch values, with and without walks
+// from the user's items and the index's re-scoring. Each graph takes
+// about a minute to build on 2 cores; run it by hand.
 func BenchmarkRecommendHNSW100k(b *testing.B) {
 	const (
 		n      = 100000
@@ -421,33 +431,33 @@ func BenchmarkRecommendHNSW100k(b *testing.B) {
 		return float64(same) / float64(total)
 	}
 	for _, st := range []index.Storage{index.Float32, index.Int8} {
-		h, err := index.NewHNSW(index.HNSWConfig{Storage: st})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := h.AddBatch(context.Background(), entries); err != nil {
-			b.Fatal(err)
-		}
-		for _, hints := range []bool{false, true} {
-			var idx index.Index = withoutHints{h}
-			if hints {
-				idx = h
+		b.Run(fmt.Sprintf("storage=%v", st), func(b *testing.B) {
+			h, err := index.NewHNSW(index.HNSWConfig{Storage: st})
+			if err != nil {
+				b.Fatal(err)
 			}
-			cfg := recommend.DefaultConfig()
-			cfg.Ef = 1 << 20 // the index's ef, set per sub-benchmark
-			r := recommend.New(cfg, idx, nil, nil)
-			for _, ef := range []int{96, 48, 24} {
-				b.Run(fmt.Sprintf("storage=%v/ef=%d/hints=%v", st, ef, hints), func(b *testing.B) {
-					h.SetSearchParams(ef, 0)
-					b.ReportMetric(float64(len(v.Queries)), "interests")
-					for b.Loop() {
-						if _, err := r.Recommend(context.Background(), p, v, opts); err != nil {
-							b.Fatal(err)
-						}
+			if err := h.AddBatch(context.Background(), entries); err != nil {
+				b.Fatal(err)
+			}
+			for _, hints := range []bool{false, true} {
+				for _, ef := range []int{96, 48, 24} {
+					for _, coarse := range []bool{false, true} {
+						cfg := recommend.DefaultConfig()
+						cfg.Ef = 1 << 20 // the index's ef, set per sub-benchmark
+						r := recommend.New(cfg, walks{h, hints, coarse}, nil, nil)
+						b.Run(fmt.Sprintf("ef=%d/hints=%v/coarse=%v", ef, hints, coarse), func(b *testing.B) {
+							h.SetSearchParams(ef, 0)
+							b.ReportMetric(float64(len(v.Queries)), "interests")
+							for b.Loop() {
+								if _, err := r.Recommend(context.Background(), p, v, opts); err != nil {
+									b.Fatal(err)
+								}
+							}
+							b.ReportMetric(agreement(b, r), "agree@10")
+						})
 					}
-					b.ReportMetric(agreement(b, r), "agree@10")
-				})
+				}
 			}
-		}
+		})
 	}
 }

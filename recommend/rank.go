@@ -50,7 +50,7 @@ func (r *Recommender) Rank(ctx context.Context, p *driftrec.Profile, v interest.
 	admit := func(id string) bool { return !f.Excludes(id) }
 	var scores []float64
 	var targetScore float64
-	popMax := r.popMax()
+	scoring := r.newScoring(v, o.Metric)
 	found := false
 	each := func(id string, vec []float32) {
 		if !admit(id) {
@@ -63,7 +63,7 @@ func (r *Recommender) Rank(ctx context.Context, p *driftrec.Profile, v interest.
 		if inTop[id] {
 			return
 		}
-		s := r.finalScore(v, o, vec, p != nil && len(v.Queries) > 0, id, popMax)
+		s := r.finalScore(scoring, vec, p != nil && len(v.Queries) > 0, id)
 		if id == target {
 			targetScore, found = s, true
 			return
@@ -104,27 +104,28 @@ func (r *Recommender) Rank(ctx context.Context, p *driftrec.Profile, v interest.
 
 // finalScore is an item's final score outside the top list: the same rule
 // Recommend orders by, or popularity for a profile without queries.
-func (r *Recommender) finalScore(v interest.View, o Options, vec []float32, personal bool, id string, popMax float64) float64 {
+func (r *Recommender) finalScore(sc *scoring, vec []float32, personal bool, id string) float64 {
+	v := sc.view
 	if !personal {
 		if r.pop == nil {
 			return 0
 		}
 		return r.pop.Score(id)
 	}
-	if r.cfg.Scoring != ScoringMax && v.Dynamic != nil && len(v.Dynamic) == len(vec) {
+	if sc.mixture && v.Dynamic != nil && len(v.Dynamic) == len(vec) {
 		// The mixture rule needs only θ_dynamic: skip the per-interest work.
 		xn := float32(math.Sqrt(float64(kernel.Dot(vec, vec))))
-		s := float64(o.Metric.Score(kernel.Dot(v.Dynamic, vec), 1, xn))
+		s := float64(sc.metric.Score(kernel.Dot(v.Dynamic, vec), 1, xn))
 		if v.Negative != nil && len(v.Negative) == len(vec) && xn > 0 {
 			s -= r.cfg.NegativePenalty * v.NegativeStrength * float64(kernel.Dot(v.Negative, vec)/xn)
 		}
 		if r.cfg.PopularityWeight != 0 && r.pop != nil {
-			s += r.cfg.PopularityWeight * r.pop.Prior(id, popMax)
+			s += r.cfg.PopularityWeight * r.pop.Prior(id, sc.popMax)
 		}
 		return s
 	}
 	c := newCandidate(id, vec)
-	r.score(c, v, o.Metric, r.cfg.Scoring != ScoringMax, popMax)
+	r.score(c, sc)
 	if math.IsNaN(c.global) {
 		return math.Inf(-1)
 	}

@@ -288,7 +288,7 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 	if len(pool) == 0 {
 		return nil, nil
 	}
-	popMax := r.popMax()
+	sc := r.newScoring(v, o.Metric)
 	inList := make([]map[*candidate]bool, len(lists))
 	for qi := range lists {
 		inList[qi] = make(map[*candidate]bool, len(lists[qi]))
@@ -297,7 +297,7 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 		}
 	}
 	for _, c := range pool {
-		r.score(c, v, o.Metric, mixture, popMax)
+		r.score(c, sc)
 		if !inList[c.owner][c] {
 			lists[c.owner] = append(lists[c.owner], c)
 		}
@@ -550,7 +550,8 @@ func (r *Recommender) nextByQuota(v interest.View, lists [][]*candidate, picked 
 
 // score fills a candidate's per-query relevance, its final score and the
 // interest it serves best.
-func (r *Recommender) score(c *candidate, v interest.View, m index.Metric, mixture bool, popMax float64) {
+func (r *Recommender) score(c *candidate, sc *scoring) {
+	v, m := sc.view, sc.metric
 	c.rel = make([]float64, len(v.Queries))
 	c.fused = make([]float64, len(v.Queries))
 	if v.Negative != nil && len(v.Negative) == len(c.vec) {
@@ -561,12 +562,11 @@ func (r *Recommender) score(c *candidate, v interest.View, m index.Metric, mixtu
 	best := math.Inf(-1)
 	c.owner = 0
 	for i, q := range v.Queries {
-		qn := float32(math.Sqrt(float64(kernel.Dot(q.Vector, q.Vector))))
-		s := float64(m.Score(kernel.Dot(q.Vector, c.vec), qn, xn))
+		s := float64(m.Score(kernel.Dot(q.Vector, c.vec), sc.queryNorms[i], xn))
 		c.fused[i] = s
 		c.rel[i] = s - penalty
 		var contrib float64
-		if mixture {
+		if sc.mixture {
 			// The interest the item is most like: the one an explanation
 			// names. (Weighting by importance would credit every item to
 			// the heaviest interest whenever the encoder finds unrelated
@@ -583,15 +583,34 @@ func (r *Recommender) score(c *candidate, v interest.View, m index.Metric, mixtu
 			best, c.owner = contrib, i
 		}
 	}
-	if mixture && v.Dynamic != nil && len(v.Dynamic) == len(c.vec) {
+	if sc.mixture && v.Dynamic != nil && len(v.Dynamic) == len(c.vec) {
 		c.global = float64(m.Score(kernel.Dot(v.Dynamic, c.vec), 1, xn)) - penalty
 	} else {
 		c.global = best
 	}
 	if r.cfg.PopularityWeight != 0 && r.pop != nil {
-		c.prior = r.pop.Prior(c.id, popMax)
+		c.prior = r.pop.Prior(c.id, sc.popMax)
 		c.global += r.cfg.PopularityWeight * c.prior
 	}
+}
+
+// scoring is what scoring candidates against one view needs, computed
+// once per request rather than once per candidate.
+type scoring struct {
+	view       interest.View
+	metric     index.Metric
+	queryNorms []float32 // ‖view.Queries[i].Vector‖
+	mixture    bool      // Config.Scoring is the mixture rule
+	popMax     float64
+}
+
+func (r *Recommender) newScoring(v interest.View, m index.Metric) *scoring {
+	sc := &scoring{view: v, metric: m, mixture: r.cfg.Scoring != ScoringMax, popMax: r.popMax()}
+	sc.queryNorms = make([]float32, len(v.Queries))
+	for i, q := range v.Queries {
+		sc.queryNorms[i] = float32(math.Sqrt(float64(kernel.Dot(q.Vector, q.Vector))))
+	}
+	return sc
 }
 
 // popMax is the popularity of the most popular item, for the prior.

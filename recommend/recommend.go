@@ -60,8 +60,8 @@ type Config struct {
 	// candidates the quotas would never reach). Default 40: on MovieLens
 	// validation a pool of 40, 60 or 100 makes the same lists (NDCG@10
 	// 0.0727 / 0.0726 / 0.0726, TestCollabAblation), and at 100k items the
-	// smaller pool halves the graph walks and the scoring (8-client p99
-	// 28 → 17 ms in docs/benchmarks.md).
+	// smaller pool halves θ_dynamic's walk and the scoring (8-client p99
+	// 28–30 ms before, 17–26 ms after over six runs, docs/benchmarks.md).
 	Candidates int `toml:"candidates" json:"candidates"`
 	// Ef bounds the candidate list of each graph walk a recommendation
 	// makes (HNSW's efSearch; the index's own, -ann-ef, when that is

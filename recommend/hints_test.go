@@ -27,8 +27,8 @@ func (r *recordingHNSW) SearchBatch(qs []index.Query, m index.Metric, f index.Fi
 
 // TestWalkHints: each interest's graph walk starts from the items of its
 // exemplars and the session, θ_dynamic's from the session and every
-// exemplar, and the list agrees with walks from the entry point and with
-// an exact scan.
+// exemplar; every walk is coarse with a list sized to its K; and the list
+// agrees with walks from the entry point and with an exact scan.
 func TestWalkHints(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	h, err := index.NewHNSW(index.HNSWConfig{Storage: index.Int8, EfSearch: 24, Seed: 1})
@@ -77,7 +77,16 @@ func TestWalkHints(t *testing.T) {
 		t.Fatalf("searched %d batches; want one of %d queries", len(rec.batches), len(v.Queries)+1)
 	}
 	session := p.Short.Events[len(p.Short.Events)-1].Item
+	cfg := recommend.DefaultConfig()
 	for qi, q := range rec.batches[0] {
+		// The recommender re-scores candidates itself, and a walk's list
+		// is two per candidate within the configured bound.
+		if !q.Coarse {
+			t.Errorf("query %d is not coarse", qi)
+		}
+		if want := min(cfg.Ef, 2*q.K); q.Ef != want {
+			t.Errorf("query %d: K %d walks a list of %d, want %d", qi, q.K, q.Ef, want)
+		}
 		if !slices.Contains(q.Near, session) {
 			t.Errorf("query %d: hints %v lack the session's item %s", qi, q.Near, session)
 		}

@@ -68,10 +68,10 @@ type Config struct {
 	// lower). Within the bound a walk keeps two candidates per item it
 	// must return, so an interest with a small share walks a short list.
 	// Walks start from the user's items and their results are re-scored
-	// and merged, so at 100k items the lists agree with those from exact
-	// search as well at ef 48 as at 96 (0.995 of the items,
-	// BenchmarkRecommendHNSW100k) for a quarter less time. Default 48;
-	// similar-item search keeps the index's ef.
+	// and merged, so at 100k items a bound of 48 agrees with exact search
+	// as well as 96 for a quarter less time (BenchmarkRecommendHNSW100k;
+	// see efPerCandidate for the agreement). Default 48; similar-item
+	// search keeps the index's ef.
 	Ef int `toml:"ef" json:"ef"`
 	// Quotas allocates slots to interests by importance share.
 	Quotas bool `toml:"quotas" json:"quotas"`
@@ -265,13 +265,13 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 	k := max(r.cfg.Candidates, 4*o.N)
 	pool := map[string]*candidate{}
 	lists := make([][]*candidate, len(v.Queries))
-	mixture := r.cfg.Scoring != ScoringMax
+	sc := r.newScoring(v, o.Metric)
 	qs := make([]index.Query, 0, len(v.Queries)+1)
 	for _, q := range v.Queries {
 		kq := interestCandidates(k, o.N, q.Share, len(v.Queries))
 		qs = append(qs, index.Query{Vector: q.Vector, K: kq, Near: walkHints(p, v, q.Interest), Ef: r.walkEf(kq), Coarse: true})
 	}
-	if mixture && v.Dynamic != nil {
+	if sc.mixture && v.Dynamic != nil {
 		qs = append(qs, index.Query{Vector: v.Dynamic, K: k, Near: walkHints(p, v, -1), Ef: r.walkEf(k), Coarse: true})
 	}
 	hits := r.search(qs, o, f)
@@ -292,7 +292,6 @@ func (r *Recommender) Recommend(ctx context.Context, p *driftrec.Profile, v inte
 	if len(pool) == 0 {
 		return nil, nil
 	}
-	sc := r.newScoring(v, o.Metric)
 	inList := make([]map[*candidate]bool, len(lists))
 	for qi := range lists {
 		inList[qi] = make(map[*candidate]bool, len(lists[qi]))

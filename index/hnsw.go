@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/driftrec/driftrec/index/internal/hugepage"
 	"github.com/driftrec/driftrec/kernel"
 )
 
@@ -431,7 +432,7 @@ func (h *HNSW) allocNode(e Entry) uint32 {
 		n = uint32(len(h.levels))
 		total := int(n) + 1
 		h.vecs.grow(total)
-		h.links0 = append(h.links0, make([]uint32, h.mMax0+1)...)
+		h.links0 = hugepage.Grow(h.links0, len(h.links0)+h.mMax0+1)
 		h.upper = append(h.upper, nil)
 		h.levels = append(h.levels, 0)
 		h.state = append(h.state, nodeFree)

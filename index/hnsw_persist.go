@@ -11,6 +11,8 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+
+	"github.com/driftrec/driftrec/index/internal/hugepage"
 )
 
 // The snapshot format, version 1. All integers are little-endian.
@@ -357,7 +359,7 @@ func loadHNSW(ctx context.Context, r io.Reader) (*HNSW, error) {
 			return nil, s.err
 		}
 		h.vecs.grow(int(i) + 1)
-		h.links0 = append(h.links0, make([]uint32, w0)...)
+		h.links0 = hugepage.Grow(h.links0, len(h.links0)+w0)
 		h.levels = append(h.levels, uint8(level))
 		h.state = append(h.state, st)
 		h.norms = append(h.norms, 0)

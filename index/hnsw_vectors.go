@@ -3,6 +3,8 @@ package index
 import (
 	"math"
 
+	"github.com/driftrec/driftrec/index/internal/hugepage"
+
 	"github.com/driftrec/driftrec/kernel"
 )
 
@@ -31,21 +33,18 @@ func newVectorStore(kind Storage, dim int, keepExact bool) vectorStore {
 
 func (s *vectorStore) hasExact() bool { return s.exact != nil }
 
-// grow makes room for nodes [0, n).
+// grow makes room for nodes [0, n). The arrays are read at random places
+// by every walk, so they grow through hugepage.Grow (see that package).
 func (s *vectorStore) grow(n int) {
-	if s.exact != nil && len(s.exact) < n*s.dim {
-		s.exact = append(s.exact, make([]float32, n*s.dim-len(s.exact))...)
+	if s.exact != nil {
+		s.exact = hugepage.Grow(s.exact, max(len(s.exact), n*s.dim))
 	}
 	switch s.kind {
 	case Float16:
-		if len(s.half) < n*s.dim {
-			s.half = append(s.half, make([]uint16, n*s.dim-len(s.half))...)
-		}
+		s.half = hugepage.Grow(s.half, max(len(s.half), n*s.dim))
 	case Int8:
-		if len(s.bytes) < n*s.dim {
-			s.bytes = append(s.bytes, make([]int8, n*s.dim-len(s.bytes))...)
-			s.scale = append(s.scale, make([]float32, n-len(s.scale))...)
-		}
+		s.bytes = hugepage.Grow(s.bytes, max(len(s.bytes), n*s.dim))
+		s.scale = hugepage.Grow(s.scale, max(len(s.scale), n))
 	}
 }
 

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package hugepage
+
+// advise does nothing where transparent huge pages are not available.
+func advise([]byte, int) {}

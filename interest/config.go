@@ -12,11 +12,14 @@ import (
 // package documentation for the equations).
 type Config struct {
 	// MaxInterests bounds the number of long-term interests per user.
-	// Default 4: on MovieLens validation 2 to 8 interests score alike
+	// Default 5: on MovieLens validation 2 to 8 interests score alike
 	// (NDCG@10 0.0727–0.0736, TestCollabAblation, docs/eval/README.md),
 	// and every interest costs a graph walk per recommendation and a
-	// d-dimensional sum per profile, so 4 instead of 8 takes the 8-client
-	// p99 at 100k items under 20 ms (docs/benchmarks.md).
+	// d-dimensional sum per profile: 8-client p99 at 100k items 21–26 ms
+	// with 8, 17.7 with 5, 16 with 4 (docs/benchmarks.md). Four merges
+	// the fifth topic of the seed's worked example (coffee with bread),
+	// and the merged interest, the heaviest, then takes the single slot
+	// of a list of one (client.Example).
 	MaxInterests int `toml:"max_interests" json:"max_interests"`
 	// JoinSimilarity is the cosine above which an event joins the nearest
 	// interest instead of starting a new one.
@@ -82,13 +85,13 @@ func (r RatingMap) Weight(v float64) float64 {
 	return r.Neutral
 }
 
-// DefaultConfig returns the defaults: 4 interests, a 30-day half-life for
+// DefaultConfig returns the defaults: 5 interests, a 30-day half-life for
 // long-term interests, 30-minute sessions, α = 0.5 (the seed's advice to
 // start at 0.5), and weights that rank purchases above carts above clicks
 // above views.
 func DefaultConfig() Config {
 	return Config{
-		MaxInterests:       4,
+		MaxInterests:       5,
 		JoinSimilarity:     0.5,
 		EvictShare:         0.02,
 		HalfLife:           Duration(30 * 24 * time.Hour),

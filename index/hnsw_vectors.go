@@ -4,7 +4,6 @@ import (
 	"math"
 
 	"github.com/driftrec/driftrec/index/internal/hugepage"
-
 	"github.com/driftrec/driftrec/kernel"
 )
 

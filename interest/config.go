@@ -15,8 +15,8 @@ type Config struct {
 	// Default 5: on MovieLens validation 2 to 8 interests score alike
 	// (NDCG@10 0.0727–0.0736, TestCollabAblation, docs/eval/README.md),
 	// and every interest costs a graph walk per recommendation and a
-	// d-dimensional sum per profile: 8-client p99 at 100k items 21–26 ms
-	// with 8, 17.7 with 5, 16 with 4 (docs/benchmarks.md). Four merges
+	// d-dimensional sum per profile: 8-client p99 at 100k items 17–26 ms
+	// with 8, 13–18 with 5, 16 with 4 (docs/benchmarks.md). Four merges
 	// the fifth topic of the seed's worked example (coffee with bread),
 	// and the merged interest, the heaviest, then takes the single slot
 	// of a list of one (client.Example).

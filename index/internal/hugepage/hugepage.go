@@ -63,7 +63,7 @@ func Grow[T Elem](s []T, n int) []T {
 	}
 	// Round the capacity up to whole huge pages: the tail of the last page
 	// would otherwise be wasted or shared with unrelated objects.
-	c = (c*size + Size - 1) / Size * Size / size
+	c = wholePages(c*size) / size
 	buf := make([]T, c+Size/size)
 	off := 0
 	if r := int(uintptr(unsafe.Pointer(unsafe.SliceData(buf))) % Size); r != 0 {
@@ -73,8 +73,11 @@ func Grow[T Elem](s []T, n int) []T {
 	// Collapse only what the old contents fill: the rest may still be
 	// untouched, and then faults in as huge pages when first written,
 	// rather than taking memory now.
-	used := (len(s)*size + Size - 1) / Size * Size
+	used := wholePages(len(s) * size)
 	advise(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t))), c*size), used)
 	copy(t, s)
 	return t[:n]
 }
+
+// wholePages rounds a byte count up to a multiple of Size.
+func wholePages(bytes int) int { return (bytes + Size - 1) / Size * Size }

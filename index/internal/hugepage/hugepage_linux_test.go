@@ -41,7 +41,9 @@ func thpEligible(addr uintptr) (bool, error) {
 	for sc.Scan() {
 		line := sc.Text()
 		var lo, hi uintptr
-		if n, _ := fmt.Sscanf(line, "%x-%x", &lo, &hi); n == 2 && strings.Contains(line, " ") && !strings.HasSuffix(strings.Fields(line)[0], ":") {
+		// Mapping headers start "lo-hi perms …"; field lines "Name: …"
+		// never scan as two hex numbers.
+		if n, _ := fmt.Sscanf(line, "%x-%x", &lo, &hi); n == 2 {
 			in = lo <= addr && addr < hi
 			continue
 		}

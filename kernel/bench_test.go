@@ -75,6 +75,11 @@ func BenchmarkVector(b *testing.B) {
 		}
 		h := make([]uint16, n)
 		EncodeF16(h, y)
+		packed, scales := make([]byte, n/2), make([]float32, Int4Blocks(n))
+		EncodeInt4(packed, scales, y)
+		for i := range i8a {
+			i8a[i] = max(-127, i8a[i]) // DotInt4's query domain
+		}
 		var sink float32
 		cases := []struct {
 			name  string
@@ -85,12 +90,14 @@ func BenchmarkVector(b *testing.B) {
 			{"SquaredL2", 8 * n, func() { sink += SquaredL2(x, y) }},
 			{"Axpy", 8 * n, func() { Axpy(1e-9, x, y) }},
 			{"DotInt8", 2 * n, func() { sink += float32(DotInt8(i8a, i8b)) }},
+			{"DotInt4", n + n/2, func() { sink += DotInt4(i8a, packed, scales) }},
 			{"DotF16", 6 * n, func() { sink += DotF16(x, h) }},
 			{"EncodeF16", 4 * n, func() { EncodeF16(h, y) }},
 			{"DecodeF16", 2 * n, func() { DecodeF16(x, h) }},
 			// The portable code, for the speed-up of the assembly.
 			{"Dot-portable", 8 * n, func() { sink += dotGeneric(x, y) }},
 			{"DotInt8-portable", 2 * n, func() { sink += float32(dotInt8Generic(i8a, i8b)) }},
+			{"DotInt4-portable", n + n/2, func() { sink += dotInt4Generic(i8a, packed, scales) }},
 			{"DotF16-portable", 6 * n, func() { sink += dotF16Generic(x, h) }},
 		}
 		for _, c := range cases {

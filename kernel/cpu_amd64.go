@@ -70,6 +70,13 @@ func dotInt8(a, b []int8) int32 {
 	return dotInt8AVX2(a, b) + dotInt8Generic(a[n:], b[n:])
 }
 
+func dotInt4(q []int8, packed []byte, scales []float32) float32 {
+	if !features.avx2FMA {
+		return dotInt4Generic(q, packed, scales)
+	}
+	return dotInt4AVX2(q, packed, scales)
+}
+
 func dotF16(a []float32, b []uint16) float32 {
 	if !features.avx2FMA || !features.f16c {
 		return dotF16Generic(a, b)

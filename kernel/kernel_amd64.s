@@ -242,6 +242,61 @@ dotint8_reduce:
 	VZEROUPPER
 	RET
 
+// func dotInt4AVX2(q []int8, packed []byte, scales []float32) float32
+// Requires: AVX, AVX2, FMA3, SSE
+TEXT ·dotInt4AVX2(SB), NOSPLIT, $0-76
+	MOVQ         q_base+0(FP), AX
+	MOVQ         packed_base+24(FP), CX
+	MOVQ         scales_base+48(FP), DX
+	MOVQ         scales_len+56(FP), BX
+	MOVL         $0x0f0f0f0f, SI
+	VMOVD        SI, X0
+	VPBROADCASTD X0, Y0
+	MOVL         $0x08080808, SI
+	VMOVD        SI, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x00010001, SI
+	VMOVD        SI, X2
+	VPBROADCASTD X2, Y2
+	VXORPS       Y3, Y3, Y3
+
+dotint4_loop:
+	TESTQ        BX, BX
+	JZ           dotint4_reduce
+	VMOVDQU      (CX), Y4
+	VPSRLW       $0x04, Y4, Y5
+	VPAND        Y0, Y4, Y4
+	VPAND        Y0, Y5, Y5
+	VPSUBB       Y1, Y4, Y4
+	VMOVDQU      (AX), Y6
+	VPSIGNB      Y4, Y6, Y6
+	VPABSB       Y4, Y4
+	VPMADDUBSW   Y6, Y4, Y4
+	VPSUBB       Y1, Y5, Y5
+	VMOVDQU      32(AX), Y6
+	VPSIGNB      Y5, Y6, Y6
+	VPABSB       Y5, Y5
+	VPMADDUBSW   Y6, Y5, Y5
+	VPADDW       Y5, Y4, Y4
+	VPMADDWD     Y2, Y4, Y4
+	VCVTDQ2PS    Y4, Y4
+	VBROADCASTSS (DX), Y5
+	VFMADD231PS  Y5, Y4, Y3
+	ADDQ         $0x00000040, AX
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000004, DX
+	DECQ         BX
+	JMP          dotint4_loop
+
+dotint4_reduce:
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X3
+	VHADDPS      X3, X3, X3
+	VHADDPS      X3, X3, X3
+	MOVSS        X3, ret+72(FP)
+	VZEROUPPER
+	RET
+
 // func dotF16AVX2(a []float32, b []uint16) float32
 // Requires: AVX, F16C, FMA3, SSE
 TEXT ·dotF16AVX2(SB), NOSPLIT, $0-52

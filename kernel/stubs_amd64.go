@@ -25,6 +25,9 @@ func prefetchAMD64(p uintptr, n int)
 // dotInt8AVX2 covers len(a)&^31 elements; len(b) >= len(a).
 func dotInt8AVX2(a []int8, b []int8) int32
 
+// dotInt4AVX2 covers len(scales) blocks; len(q) = 64·len(scales), len(packed) = 32·len(scales).
+func dotInt4AVX2(q []int8, packed []byte, scales []float32) float32
+
 // dotF16AVX2 covers len(a)&^15 elements; len(b) >= len(a). Needs F16C.
 func dotF16AVX2(a []float32, b []uint16) float32
 

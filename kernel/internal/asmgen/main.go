@@ -27,6 +27,7 @@ func main() {
 	genScale()
 	genPrefetch()
 	genDotInt8()
+	genDotInt4()
 	genDotF16()
 	genDecodeF16()
 	genEncodeF16()
@@ -257,6 +258,73 @@ func genDotInt8() {
 	r := GP32()
 	VMOVD(lo, r)
 	Store(r, ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+// genDotInt4 scores one 64-component block (32 packed bytes) per
+// iteration: the nibbles are split into two runs of 32 bytes and shifted
+// from [1, 15] to [-7, 7]; VPMADDUBSW needs one unsigned operand, so it
+// multiplies |x| by the query byte carrying x's sign (VPSIGNB), which
+// also zeroes the query where x is 0. A pair is at most 2·7·127, the two
+// runs' pairs added at most twice that, so nothing saturates; VPMADDWD
+// against ones forms eight exact int32 sums, which are converted and
+// accumulated with the block's scale.
+func genDotInt4() {
+	TEXT("dotInt4AVX2", NOSPLIT, "func(q []int8, packed []byte, scales []float32) float32")
+	Doc("dotInt4AVX2 covers len(scales) blocks; len(q) = 64·len(scales), len(packed) = 32·len(scales).")
+	q := Load(Param("q").Base(), GP64())
+	p := Load(Param("packed").Base(), GP64())
+	sc := Load(Param("scales").Base(), GP64())
+	n := Load(Param("scales").Len(), GP64())
+
+	broadcast := func(pattern uint32) VecVirtual {
+		r := GP32()
+		MOVL(U32(pattern), r)
+		x := YMM()
+		VMOVD(r, x.AsX())
+		VPBROADCASTD(x.AsX(), x)
+		return x
+	}
+	low := broadcast(0x0f0f0f0f)
+	eight := broadcast(0x08080808)
+	ones := broadcast(0x00010001)
+	acc := YMM()
+	VXORPS(acc, acc, acc)
+
+	Label("dotint4_loop")
+	TESTQ(n, n)
+	JZ(LabelRef("dotint4_reduce"))
+	packed := YMM()
+	VMOVDQU(Mem{Base: p}, packed)
+	hi := YMM()
+	VPSRLW(U8(4), packed, hi)
+	VPAND(low, packed, packed)
+	VPAND(low, hi, hi)
+	var sums [2]VecVirtual
+	for i, x := range []VecVirtual{packed, hi} {
+		VPSUBB(eight, x, x)
+		qv, mag := YMM(), YMM()
+		VMOVDQU(Mem{Base: q, Disp: 32 * i}, qv)
+		VPSIGNB(x, qv, qv)
+		VPABSB(x, mag)
+		sums[i] = YMM()
+		VPMADDUBSW(qv, mag, sums[i])
+	}
+	VPADDW(sums[1], sums[0], sums[0])
+	VPMADDWD(ones, sums[0], sums[0])
+	VCVTDQ2PS(sums[0], sums[0])
+	scale := YMM()
+	VBROADCASTSS(Mem{Base: sc}, scale)
+	VFMADD231PS(scale, sums[0], acc)
+	ADDQ(U32(64), q)
+	ADDQ(U32(32), p)
+	ADDQ(U32(4), sc)
+	DECQ(n)
+	JMP(LabelRef("dotint4_loop"))
+
+	Label("dotint4_reduce")
+	Store(horizontalSum(acc), ReturnIndex(0))
 	VZEROUPPER()
 	RET()
 }

@@ -17,7 +17,7 @@ func benchData(b *testing.B) (dataset, []Entry) {
 
 func BenchmarkBuild(b *testing.B) {
 	_, es := benchData(b)
-	for _, st := range []Storage{Float32, Float16, Int8} {
+	for _, st := range []Storage{Float32, Float16, Int8, Int4} {
 		b.Run("hnsw-"+st.String(), func(b *testing.B) {
 			for b.Loop() {
 				h, err := NewHNSW(HNSWConfig{Storage: st, Seed: 1})
@@ -41,7 +41,7 @@ func BenchmarkSearch(b *testing.B) {
 		}
 	}
 	indexes := map[string]Index{"exact": x}
-	for _, st := range []Storage{Float32, Float16, Int8} {
+	for _, st := range []Storage{Float32, Float16, Int8, Int4} {
 		h, err := NewHNSW(HNSWConfig{Storage: st, Seed: 1})
 		if err != nil {
 			b.Fatal(err)

@@ -13,7 +13,8 @@ import "github.com/driftrec/driftrec/kernel"
 // then returns its best K in the walk's own order, scored from the
 // compressed vectors, and skips re-scoring with the float32 originals,
 // which reads every candidate's 4·dim bytes a second time. Exact scores
-// either way.
+// either way. Int4 storage re-scores all the same: its order is too rough
+// to pick the best K from the walk's candidates (docs/ann.md).
 type Query struct {
 	Vector []float32
 	K      int

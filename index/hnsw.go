@@ -31,10 +31,11 @@ type HNSWConfig struct {
 	Metric Metric
 	// Storage is the in-memory representation of vectors. Default Float32.
 	Storage Storage
-	// DiscardOriginals, with Float16 or Int8 storage, drops the float32
-	// vectors after compressing them: memory falls to the compressed size,
-	// the graph is built from the compressed vectors, scores are
-	// approximate and Vector returns the decompressed approximation.
+	// DiscardOriginals, with Float16 or Int8 storage (not Int4), drops
+	// the float32 vectors after compressing them: memory falls to the
+	// compressed size, the graph is built from the compressed vectors,
+	// scores are approximate and Vector returns the decompressed
+	// approximation.
 	DiscardOriginals bool
 	// MaxDeletedRatio is the share of tombstoned nodes at which Remove
 	// repairs the graph and frees their slots (see Compact). Default 0.1.
@@ -78,8 +79,12 @@ func (c HNSWConfig) withDefaults() (HNSWConfig, error) {
 		return c, fmt.Errorf("index: HNSW ef values must be positive")
 	case c.Metric != Cosine && c.Metric != Dot && c.Metric != Euclidean:
 		return c, fmt.Errorf("index: unknown metric %v", c.Metric)
-	case c.Storage != Float32 && c.Storage != Float16 && c.Storage != Int8:
+	case c.Storage < Float32 || c.Storage > Int4:
 		return c, fmt.Errorf("index: unknown storage %v", c.Storage)
+	case c.Storage == Int4 && c.DiscardOriginals:
+		// On TestHNSWRecallDiscardOriginals' data 4-bit scores alone
+		// found 0.81 of the top 10; re-scored ones find 0.95 and more.
+		return c, fmt.Errorf("index: int4 storage keeps the float32 originals to re-score its candidates; DiscardOriginals needs f16 or int8")
 	case c.MaxDeletedRatio < 0 || c.MaxDeletedRatio > 1:
 		return c, fmt.Errorf("index: MaxDeletedRatio %v is outside [0, 1]", c.MaxDeletedRatio)
 	case c.BuildWorkers < 1:
@@ -245,8 +250,9 @@ func (h *HNSW) getScratch() *searchScratch {
 	s := h.scratch.Get().(*searchScratch)
 	s.frontier.best = true
 	s.results.best = false
-	if len(s.q8) < h.dim {
-		s.q8 = make([]int8, h.dim)
+	if len(s.vec) < h.dim {
+		// An Int4 query is padded to whole blocks (kernel.DotInt4).
+		s.q8 = make([]int8, kernel.Int4Blocks(h.dim)*kernel.Int4Block)
 		s.vec = make([]float32, h.dim)
 	}
 	return s

@@ -28,7 +28,8 @@ import (
 //	  state u8 (live or tombstone), level u8, id (length
 //	  u16 + bytes), categories (count u16 + u32 each), norm f32, per layer
 //	  0..level the link count u16 + u32 each, the vector (float32 originals
-//	  if present, then f16 halves or an int8 scale f32 and bytes)
+//	  if present, then f16 halves, an int8 scale f32 and bytes, or int4
+//	  block scales f32 and packed nibbles, kernel.EncodeInt4)
 //	trailer: CRC-32C of everything before it, u32
 //
 // Loading treats the input as untrusted: every count is bounded and
@@ -173,6 +174,12 @@ func (h *HNSW) Save(ctx context.Context, w io.Writer) error {
 				vb[j] = byte(x)
 			}
 			sw.bytes(vb[:h.dim])
+		case Int4:
+			packed, scales := h.vecs.int4Row(uint32(i))
+			for _, sc := range scales {
+				sw.u32(math.Float32bits(sc))
+			}
+			sw.bytes(packed)
 		}
 	}
 	sum := sw.crc.Sum32()
@@ -427,6 +434,17 @@ func loadHNSW(ctx context.Context, r io.Reader) (*HNSW, error) {
 			}
 			if sc := h.vecs.scale[i]; !finite32(sc) || sc < 0 {
 				s.fail("node %d: invalid int8 scale", i)
+			}
+		case Int4:
+			packed, scales := h.vecs.int4Row(i)
+			for j := range scales {
+				scales[j] = math.Float32frombits(s.u32())
+				if !finite32(scales[j]) || scales[j] < 0 {
+					s.fail("node %d: invalid int4 scale", i)
+				}
+			}
+			if b := s.next(len(packed)); b != nil {
+				copy(packed, b)
 			}
 		}
 		if s.err != nil {

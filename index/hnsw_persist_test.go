@@ -51,6 +51,8 @@ func TestHNSWSaveLoadRoundTrip(t *testing.T) {
 		{Storage: Float16},
 		{Storage: Int8},
 		{Storage: Int8, DiscardOriginals: true, Metric: Euclidean},
+		{Storage: Int4},
+		{Storage: Int4, Metric: Dot},
 		{Storage: Float16, DiscardOriginals: true, Metric: Dot},
 	} {
 		name := cfg.Storage.String() + "/" + cfg.Metric.String()
@@ -205,6 +207,8 @@ func FuzzLoadHNSW(f *testing.F) {
 	f.Add(save(f, h))
 	g, _ := snapshotFixture(f, HNSWConfig{Storage: Float16}, 40)
 	f.Add(save(f, g))
+	q, _ := snapshotFixture(f, HNSWConfig{Storage: Int4}, 40)
+	f.Add(save(f, q))
 	e, _ := NewHNSW(HNSWConfig{})
 	f.Add(save(f, e))
 	f.Add([]byte("drftHNSW\x01\x00\x00\x00"))

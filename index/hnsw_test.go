@@ -105,7 +105,7 @@ func makeUnnormalized(t testing.TB, n, nq, dim int, seed uint64) dataset {
 func TestHNSWRecall(t *testing.T) {
 	d := makeUnnormalized(t, 6000, 150, 48, 7)
 	es := entries(d, nil)
-	for _, st := range []Storage{Float32, Float16, Int8} {
+	for _, st := range []Storage{Float32, Float16, Int8, Int4} {
 		for _, m := range []Metric{Cosine, Dot, Euclidean} {
 			t.Run(st.String()+"/"+m.String(), func(t *testing.T) {
 				h, x := buildBoth(t, HNSWConfig{Metric: m, Storage: st, Seed: 1}, es)
@@ -165,7 +165,7 @@ func TestHNSWOtherMetricThanBuilt(t *testing.T) {
 func TestHNSWScoresMatchExact(t *testing.T) {
 	d := makeUnnormalized(t, 2000, 30, 32, 11)
 	es := entries(d, nil)
-	for _, st := range []Storage{Float32, Float16, Int8} {
+	for _, st := range []Storage{Float32, Float16, Int8, Int4} {
 		h, x := buildBoth(t, HNSWConfig{Storage: st, Seed: 1}, es)
 		for _, m := range []Metric{Cosine, Dot, Euclidean} {
 			for i := range 30 {
@@ -187,6 +187,12 @@ func TestHNSWScoresMatchExact(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestHNSWInt4KeepsOriginals(t *testing.T) {
+	if _, err := NewHNSW(HNSWConfig{Storage: Int4, DiscardOriginals: true}); err == nil || !strings.Contains(err.Error(), "int4") {
+		t.Fatalf("NewHNSW(int4 without originals) = %v, want an error naming int4", err)
 	}
 }
 

@@ -20,10 +20,15 @@ type vectorStore struct {
 	half  []uint16
 	bytes []int8
 	scale []float32 // per node, Int8 only
+	// Int4 only: kernel.EncodeInt4's packed nibbles and block scales,
+	// blocks per node.
+	nibbles    []byte
+	blockScale []float32
+	blocks     int
 }
 
 func newVectorStore(kind Storage, dim int, keepExact bool) vectorStore {
-	s := vectorStore{kind: kind, dim: dim}
+	s := vectorStore{kind: kind, dim: dim, blocks: kernel.Int4Blocks(dim)}
 	if kind == Float32 || keepExact {
 		s.exact = []float32{}
 	}
@@ -44,6 +49,9 @@ func (s *vectorStore) grow(n int) {
 	case Int8:
 		s.bytes = hugepage.Grow(s.bytes, max(len(s.bytes), n*s.dim))
 		s.scale = hugepage.Grow(s.scale, max(len(s.scale), n))
+	case Int4:
+		s.nibbles = hugepage.Grow(s.nibbles, max(len(s.nibbles), n*s.blocks*kernel.Int4Block/2))
+		s.blockScale = hugepage.Grow(s.blockScale, max(len(s.blockScale), n*s.blocks))
 	}
 }
 
@@ -57,7 +65,16 @@ func (s *vectorStore) set(i uint32, v []float32) {
 		kernel.EncodeF16(s.half[lo:hi], v)
 	case Int8:
 		s.scale[i] = quantizeInt8(s.bytes[lo:hi], v)
+	case Int4:
+		packed, scales := s.int4Row(i)
+		kernel.EncodeInt4(packed, scales, v)
 	}
+}
+
+// int4Row is node i's packed nibbles and block scales.
+func (s *vectorStore) int4Row(i uint32) ([]byte, []float32) {
+	b := int(i) * s.blocks
+	return s.nibbles[b*kernel.Int4Block/2 : (b+s.blocks)*kernel.Int4Block/2], s.blockScale[b : b+s.blocks]
 }
 
 func (s *vectorStore) exactRow(i uint32) []float32 {
@@ -80,6 +97,9 @@ func (s *vectorStore) decode(i uint32, dst []float32) {
 		for j, b := range s.bytes[lo:hi] {
 			dst[j] = float32(b) * sc
 		}
+	case Int4:
+		packed, scales := s.int4Row(i)
+		kernel.DecodeInt4(dst[:s.dim], packed, scales)
 	}
 }
 
@@ -113,7 +133,7 @@ type scorer struct {
 }
 
 // prepare sets the scorer up for query q. buf8 is scratch for an int8 query
-// (len dim).
+// (len dim, or whole kernel.Int4Block blocks for Int4).
 func (sc *scorer) prepare(s *vectorStore, norms, inv []float32, m Metric, v view, q []float32, buf8 []int8) {
 	sc.s, sc.norms, sc.inv, sc.metric = s, norms, inv, m
 	sc.q = q
@@ -126,9 +146,14 @@ func (sc *scorer) prepare(s *vectorStore, norms, inv []float32, m Metric, v view
 	if v == bestView && s.exact != nil {
 		sc.mode = Float32
 	}
-	if sc.mode == Int8 {
-		sc.q8 = buf8
-		sc.qScale = quantizeInt8(buf8, q)
+	switch sc.mode {
+	case Int8:
+		sc.q8 = buf8[:len(q)]
+		sc.qScale = quantizeInt8(sc.q8, q)
+	case Int4:
+		sc.q8 = buf8[:s.blocks*kernel.Int4Block]
+		sc.qScale = quantizeInt8(sc.q8, q)
+		clear(sc.q8[len(q):]) // the last block's padding
 	}
 }
 
@@ -142,6 +167,9 @@ func (sc *scorer) dot(i uint32) float32 {
 		return kernel.DotF16(sc.q, s.half[lo:hi])
 	case Int8:
 		return float32(kernel.DotInt8(sc.q8, s.bytes[lo:hi])) * sc.qScale * s.scale[i]
+	case Int4:
+		packed, scales := s.int4Row(i)
+		return kernel.DotInt4(sc.q8, packed, scales) * sc.qScale
 	}
 	return kernel.Dot(sc.q, s.exact[lo:hi])
 }
@@ -156,6 +184,10 @@ func (sc *scorer) prefetch(i uint32) {
 		kernel.Prefetch(s.half[lo:hi])
 	case Int8:
 		kernel.Prefetch(s.bytes[lo:hi])
+	case Int4:
+		packed, scales := s.int4Row(i)
+		kernel.Prefetch(packed)
+		kernel.Prefetch(scales)
 	default:
 		kernel.Prefetch(s.exact[lo:hi])
 	}

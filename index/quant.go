@@ -3,6 +3,8 @@ package index
 import (
 	"fmt"
 	"strings"
+
+	"github.com/driftrec/driftrec/kernel"
 )
 
 // Storage is how an HNSW index holds its vectors in memory. Compressed
@@ -20,6 +22,12 @@ const (
 	// Int8 keeps each vector as signed bytes with one scale per vector
 	// (1 byte per dimension plus 4 bytes).
 	Int8
+	// Int4 keeps each vector in 4 bits per dimension with one scale per
+	// 64 dimensions (kernel.EncodeInt4: half a byte per dimension plus
+	// 4 bytes per 64). A walk reads half the bytes of Int8, at the price
+	// of a rougher order; meant for wide vectors whose final candidates
+	// are re-scored with the float32 originals.
+	Int4
 )
 
 func (s Storage) String() string {
@@ -30,12 +38,14 @@ func (s Storage) String() string {
 		return "f16"
 	case Int8:
 		return "int8"
+	case Int4:
+		return "int4"
 	}
 	return fmt.Sprintf("Storage(%d)", int(s))
 }
 
-// ParseStorage parses "f32", "f16" or "int8" (case-insensitive; "float32",
-// "float16", "half" and "i8" are accepted too).
+// ParseStorage parses "f32", "f16", "int8" or "int4" (case-insensitive;
+// "float32", "float16", "half", "i8" and "i4" are accepted too).
 func ParseStorage(s string) (Storage, error) {
 	switch strings.ToLower(s) {
 	case "", "f32", "float32":
@@ -44,8 +54,10 @@ func ParseStorage(s string) (Storage, error) {
 		return Float16, nil
 	case "int8", "i8":
 		return Int8, nil
+	case "int4", "i4":
+		return Int4, nil
 	}
-	return 0, fmt.Errorf("unknown storage %q (want f32, f16 or int8)", s)
+	return 0, fmt.Errorf("unknown storage %q (want f32, f16, int8 or int4)", s)
 }
 
 // bytesPerVector is the in-memory size of one stored vector.
@@ -55,6 +67,8 @@ func (s Storage) bytesPerVector(dim int) int {
 		return 2 * dim
 	case Int8:
 		return dim + 4
+	case Int4:
+		return kernel.Int4Blocks(dim) * (kernel.Int4Block/2 + 4)
 	}
 	return 4 * dim
 }

@@ -8,7 +8,7 @@ import "unsafe"
 // cache lines in a random place, and scoring them one by one otherwise
 // stalls on each vector's misses in turn. It has no effect on the result,
 // and none at all where no prefetch instruction is wired up.
-func Prefetch[T float32 | int8 | uint16](v []T) {
+func Prefetch[T float32 | int8 | uint8 | uint16](v []T) {
 	if len(v) == 0 {
 		return
 	}

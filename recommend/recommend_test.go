@@ -430,7 +430,7 @@ func BenchmarkRecommendHNSW100k(b *testing.B) {
 		}
 		return float64(same) / float64(total)
 	}
-	for _, st := range []index.Storage{index.Float32, index.Int8} {
+	for _, st := range []index.Storage{index.Float32, index.Int8, index.Int4} {
 		b.Run(fmt.Sprintf("storage=%v", st), func(b *testing.B) {
 			h, err := index.NewHNSW(index.HNSWConfig{Storage: st})
 			if err != nil {

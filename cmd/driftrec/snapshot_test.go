@@ -79,13 +79,14 @@ func TestIndexConfigFlags(t *testing.T) {
 		wantM   int
 		wantErr string
 	}{
-		{"defaults", common{annStorage: "int8"}, 0, ""},
+		{"defaults", common{annStorage: "int4"}, 0, ""},
+		{"int8", common{annStorage: "int8"}, 0, ""},
 		{"M 10", common{annStorage: "int8", annM: 10}, 10, ""},
 		{"M 1", common{annStorage: "int8", annM: 1}, 0, "-ann-m"},
 		{"M 500", common{annStorage: "int8", annM: 500}, 0, "-ann-m"},
 		{"negative M", common{annStorage: "int8", annM: -3}, 0, "-ann-m"},
 		{"negative ef", common{annStorage: "int8", annEf: -1}, 0, "-ann-ef"},
-		{"unknown storage", common{annStorage: "int4"}, 0, "-ann-storage"},
+		{"unknown storage", common{annStorage: "int2"}, 0, "-ann-storage"},
 	} {
 		cfg, err := tc.c.indexConfig(nil)
 		if tc.wantErr != "" {

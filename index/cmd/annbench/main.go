@@ -4,12 +4,15 @@
 // efSearch, and optionally filtered search at several selectivities.
 //
 // Vectors are synthetic clustered data (index/internal/clustered) unless
-// -vectors names a .npy or .f32 file, whose last -queries rows become the
-// queries. Examples:
+// -vectors names a .npy or .f32 file or a driftrec embedded store (a .db
+// file, read while no server has it open: its catalogue's item vectors,
+// as the configured encoder made them), whose last -queries rows become
+// the queries. Examples:
 //
 //	go run ./index/cmd/annbench -n 100000
 //	go run ./index/cmd/annbench -n 10000,100000 -storage f32,f16,int8 -ef 32,64,96,128
 //	go run ./index/cmd/annbench -vectors items.npy -metric cosine
+//	go run ./index/cmd/annbench -vectors data/driftrec.db -storage int8,int4
 //	go run ./index/cmd/annbench -n 100000 -storage f32 -filters 0.001,0.01,0.05,0.2
 //
 // It is not part of CI: a 100k run takes minutes, a 1M run hours on two
@@ -31,6 +34,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/driftrec/driftrec"
+	"github.com/driftrec/driftrec/bolt"
 	"github.com/driftrec/driftrec/index"
 	"github.com/driftrec/driftrec/index/internal/clustered"
 	"github.com/driftrec/driftrec/index/internal/vecfile"
@@ -73,7 +78,7 @@ func run() error {
 	flag.IntVar(&o.m, "m", 0, "HNSW M (0: the index default)")
 	flag.IntVar(&o.efc, "efc", 0, "HNSW efConstruction (0: the index default)")
 	flag.StringVar(&metric, "metric", "cosine", "cosine, dot or euclidean")
-	flag.StringVar(&o.vectors, "vectors", "", "vectors file (.npy or .f32) instead of synthetic data")
+	flag.StringVar(&o.vectors, "vectors", "", "vectors file (.npy or .f32) or driftrec store (.db) instead of synthetic data")
 	flag.IntVar(&o.workers, "workers", 0, "build goroutines (0: GOMAXPROCS)")
 	flag.StringVar(&filters, "filters", "", "category selectivities to measure filtered search at, e.g. 0.001,0.01,0.1")
 	flag.BoolVar(&o.discard, "discard", false, "discard float32 originals with f16/int8 storage (no re-ranking)")
@@ -117,7 +122,11 @@ func run() error {
 	printMachine()
 	var file vecfile.Matrix
 	if o.vectors != "" {
-		if file, err = vecfile.ReadFile(o.vectors, o.dim); err != nil {
+		read := func() (vecfile.Matrix, error) { return vecfile.ReadFile(o.vectors, o.dim) }
+		if strings.HasSuffix(o.vectors, ".db") {
+			read = func() (vecfile.Matrix, error) { return storeVectors(ctx, o.vectors) }
+		}
+		if file, err = read(); err != nil {
 			return err
 		}
 		if file.Rows() <= o.queries {
@@ -386,3 +395,28 @@ func median(v []float64) float64 {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// storeVectors reads the item vectors of a driftrec embedded store, in
+// the store's order.
+func storeVectors(ctx context.Context, path string) (vecfile.Matrix, error) {
+	st, err := bolt.Open(path, nil)
+	if err != nil {
+		return vecfile.Matrix{}, err
+	}
+	defer st.Close()
+	var m vecfile.Matrix
+	err = st.ScanItems(ctx, func(it driftrec.EmbeddedItem) error {
+		if m.Dim == 0 {
+			m.Dim = len(it.Vector)
+		}
+		if len(it.Vector) != m.Dim || m.Dim == 0 {
+			return fmt.Errorf("item %q has %d dimensions, want %d", it.ID, len(it.Vector), m.Dim)
+		}
+		m.Data = append(m.Data, it.Vector...)
+		return nil
+	})
+	if err != nil {
+		return vecfile.Matrix{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}

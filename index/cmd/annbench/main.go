@@ -399,6 +399,9 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // storeVectors reads the item vectors of a driftrec embedded store, in
 // the store's order.
 func storeVectors(ctx context.Context, path string) (vecfile.Matrix, error) {
+	if _, err := os.Stat(path); err != nil {
+		return vecfile.Matrix{}, err // bolt.Open would create it
+	}
 	st, err := bolt.Open(path, nil)
 	if err != nil {
 		return vecfile.Matrix{}, err

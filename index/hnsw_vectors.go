@@ -64,7 +64,7 @@ func (s *vectorStore) set(i uint32, v []float32) {
 	case Float16:
 		kernel.EncodeF16(s.half[lo:hi], v)
 	case Int8:
-		s.scale[i] = quantizeInt8(s.bytes[lo:hi], v)
+		s.scale[i] = kernel.EncodeInt8(s.bytes[lo:hi], v)
 	case Int4:
 		packed, scales := s.int4Row(i)
 		kernel.EncodeInt4(packed, scales, v)
@@ -149,10 +149,10 @@ func (sc *scorer) prepare(s *vectorStore, norms, inv []float32, m Metric, v view
 	switch sc.mode {
 	case Int8:
 		sc.q8 = buf8[:len(q)]
-		sc.qScale = quantizeInt8(sc.q8, q)
+		sc.qScale = kernel.EncodeInt8(sc.q8, q)
 	case Int4:
 		sc.q8 = buf8[:s.blocks*kernel.Int4Block]
-		sc.qScale = quantizeInt8(sc.q8, q)
+		sc.qScale = kernel.EncodeInt8(sc.q8, q)
 		clear(sc.q8[len(q):]) // the last block's padding
 	}
 }

@@ -72,39 +72,3 @@ func (s Storage) bytesPerVector(dim int) int {
 	}
 	return 4 * dim
 }
-
-// quantizeInt8 writes v/scale rounded into dst, with scale = max|v|/127 so
-// that the largest component maps to ±127, and returns the scale. A zero
-// vector has scale 0.
-func quantizeInt8(dst []int8, v []float32) float32 {
-	var m float32
-	for _, x := range v {
-		if x < 0 {
-			x = -x
-		}
-		if x > m {
-			m = x
-		}
-	}
-	if m == 0 {
-		clear(dst)
-		return 0
-	}
-	scale := m / 127
-	inv := 1 / scale
-	for i, x := range v {
-		// Round half away from zero, as math.Round does, without its
-		// call: every query is quantised once per search. The sum is
-		// exact in float64, and |x·inv| ≤ 127 up to rounding, so the
-		// clamp only catches 127.000x.
-		r := float64(x * inv)
-		var q int
-		if r >= 0 {
-			q = int(r + 0.5)
-		} else {
-			q = -int(0.5 - r)
-		}
-		dst[i] = int8(max(-127, min(127, q)))
-	}
-	return scale
-}

@@ -91,6 +91,7 @@ func BenchmarkVector(b *testing.B) {
 			{"Axpy", 8 * n, func() { Axpy(1e-9, x, y) }},
 			{"DotInt8", 2 * n, func() { sink += float32(DotInt8(i8a, i8b)) }},
 			{"DotInt4", n + n/2, func() { sink += DotInt4(i8a, packed, scales) }},
+			{"EncodeInt8", 5 * n, func() { sink += EncodeInt8(i8b, x) }},
 			{"DotF16", 6 * n, func() { sink += DotF16(x, h) }},
 			{"EncodeF16", 4 * n, func() { EncodeF16(h, y) }},
 			{"DecodeF16", 2 * n, func() { DecodeF16(x, h) }},
@@ -98,6 +99,7 @@ func BenchmarkVector(b *testing.B) {
 			{"Dot-portable", 8 * n, func() { sink += dotGeneric(x, y) }},
 			{"DotInt8-portable", 2 * n, func() { sink += float32(dotInt8Generic(i8a, i8b)) }},
 			{"DotInt4-portable", n + n/2, func() { sink += dotInt4Generic(i8a, packed, scales) }},
+			{"EncodeInt8-portable", 5 * n, func() { encodeInt8Generic(i8b, x, 1); sink += maxAbsGeneric(x) }},
 			{"DotF16-portable", 6 * n, func() { sink += dotF16Generic(x, h) }},
 		}
 		for _, c := range cases {

@@ -62,6 +62,24 @@ func scale(alpha float32, x []float32) {
 	scaleGeneric(alpha, x[n:])
 }
 
+func maxAbs(v []float32) float32 {
+	if !features.avx2FMA {
+		return maxAbsGeneric(v)
+	}
+	n := len(v) &^ 7
+	return max(maxAbsAVX2(v), maxAbsGeneric(v[n:]))
+}
+
+func encodeInt8(dst []int8, v []float32, inv float32) {
+	if !features.avx2FMA {
+		encodeInt8Generic(dst, v, inv)
+		return
+	}
+	encodeInt8AVX2(dst, v, inv)
+	n := len(v) &^ 31
+	encodeInt8Generic(dst[n:], v[n:], inv)
+}
+
 func dotInt8(a, b []int8) int32 {
 	if !features.avx2FMA {
 		return dotInt8Generic(a, b)

@@ -86,3 +86,35 @@ func FuzzMatMul(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEncodeInt8 quantises finite vectors from raw bytes at any length
+// and checks the dispatched EncodeInt8 against the definition. Vectors
+// with NaN or infinite components are outside its contract (the index
+// rejects them first) and are skipped.
+func FuzzEncodeInt8(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte{0, 0, 0, 0x3f, 0, 0, 0xfe, 0x42, 0, 0, 0, 0xbf})
+	seed := make([]byte, 4*100)
+	for i := range seed {
+		seed[i] = byte(i*31 + 3)
+	}
+	f.Add(seed)
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		v := make([]float32, len(raw)/4)
+		for i := range v {
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+			if math.IsNaN(float64(v[i])) || math.IsInf(float64(v[i]), 0) {
+				return
+			}
+		}
+		got, want := make([]int8, len(v)), make([]int8, len(v))
+		if gs, ws := EncodeInt8(got, v), encodeInt8Reference(want, v); gs != ws {
+			t.Fatalf("scale %g, want %g", gs, ws)
+		}
+		for i := range v {
+			if got[i] != want[i] {
+				t.Fatalf("v[%d] = %g → %d, want %d", i, v[i], got[i], want[i])
+			}
+		}
+	})
+}

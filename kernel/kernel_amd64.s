@@ -297,6 +297,140 @@ dotint4_reduce:
 	VZEROUPPER
 	RET
 
+// func maxAbsAVX2(v []float32) float32
+// Requires: AVX, AVX2, SSE
+TEXT ·maxAbsAVX2(SB), NOSPLIT, $0-28
+	MOVQ         v_base+0(FP), AX
+	MOVQ         v_len+8(FP), CX
+	SHRQ         $0x03, CX
+	MOVL         $0x7fffffff, DX
+	VMOVD        DX, X0
+	VPBROADCASTD X0, Y0
+	VXORPS       Y1, Y1, Y1
+
+maxabs_loop:
+	TESTQ  CX, CX
+	JZ     maxabs_reduce
+	VANDPS (AX), Y0, Y2
+	VMAXPS Y1, Y2, Y1
+	ADDQ   $0x00000020, AX
+	DECQ   CX
+	JMP    maxabs_loop
+
+maxabs_reduce:
+	VEXTRACTF128 $0x01, Y1, X0
+	VMAXPS       X0, X1, X1
+	VPERMILPS    $0x4e, X1, X0
+	VMAXPS       X0, X1, X1
+	VPERMILPS    $0xb1, X1, X0
+	VMAXPS       X0, X1, X1
+	MOVSS        X1, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func encodeInt8AVX2(dst []int8, v []float32, inv float32)
+// Requires: AVX, AVX2
+TEXT ·encodeInt8AVX2(SB), NOSPLIT, $0-52
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         v_base+24(FP), CX
+	MOVQ         v_len+32(FP), DX
+	SHRQ         $0x05, DX
+	VBROADCASTSS inv+48(FP), Y0
+	MOVL         $0x7fffffff, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Y1
+	MOVL         $0x80000000, BX
+	VMOVD        BX, X2
+	VPBROADCASTD X2, Y2
+	MOVL         $0x3f000000, BX
+	VMOVD        BX, X3
+	VPBROADCASTD X3, Y3
+	MOVL         $0x3f800000, BX
+	VMOVD        BX, X4
+	VPBROADCASTD X4, Y4
+	MOVL         $0x42fe0000, BX
+	VMOVD        BX, X5
+	VPBROADCASTD X5, Y5
+	MOVL         $0xc2fe0000, BX
+	VMOVD        BX, X6
+	VPBROADCASTD X6, Y6
+	VMOVDQU      encodeint8_perm<>+0(SB), Y7
+
+encodeint8_loop:
+	TESTQ      DX, DX
+	JZ         encodeint8_done
+	VMULPS     (CX), Y0, Y8
+	VROUNDPS   $0x0b, Y8, Y9
+	VSUBPS     Y9, Y8, Y10
+	VANDPS     Y1, Y10, Y10
+	VCMPPS     $0x1d, Y3, Y10, Y10
+	VANDPS     Y2, Y8, Y8
+	VORPS      Y4, Y8, Y8
+	VANDPS     Y10, Y8, Y8
+	VADDPS     Y8, Y9, Y9
+	VMINPS     Y5, Y9, Y9
+	VMAXPS     Y6, Y9, Y9
+	VCVTTPS2DQ Y9, Y8
+	VMULPS     32(CX), Y0, Y9
+	VROUNDPS   $0x0b, Y9, Y10
+	VSUBPS     Y10, Y9, Y11
+	VANDPS     Y1, Y11, Y11
+	VCMPPS     $0x1d, Y3, Y11, Y11
+	VANDPS     Y2, Y9, Y9
+	VORPS      Y4, Y9, Y9
+	VANDPS     Y11, Y9, Y9
+	VADDPS     Y9, Y10, Y10
+	VMINPS     Y5, Y10, Y10
+	VMAXPS     Y6, Y10, Y10
+	VCVTTPS2DQ Y10, Y9
+	VMULPS     64(CX), Y0, Y10
+	VROUNDPS   $0x0b, Y10, Y11
+	VSUBPS     Y11, Y10, Y12
+	VANDPS     Y1, Y12, Y12
+	VCMPPS     $0x1d, Y3, Y12, Y12
+	VANDPS     Y2, Y10, Y10
+	VORPS      Y4, Y10, Y10
+	VANDPS     Y12, Y10, Y10
+	VADDPS     Y10, Y11, Y11
+	VMINPS     Y5, Y11, Y11
+	VMAXPS     Y6, Y11, Y11
+	VCVTTPS2DQ Y11, Y10
+	VMULPS     96(CX), Y0, Y11
+	VROUNDPS   $0x0b, Y11, Y12
+	VSUBPS     Y12, Y11, Y13
+	VANDPS     Y1, Y13, Y13
+	VCMPPS     $0x1d, Y3, Y13, Y13
+	VANDPS     Y2, Y11, Y11
+	VORPS      Y4, Y11, Y11
+	VANDPS     Y13, Y11, Y11
+	VADDPS     Y11, Y12, Y12
+	VMINPS     Y5, Y12, Y12
+	VMAXPS     Y6, Y12, Y12
+	VCVTTPS2DQ Y12, Y11
+	VPACKSSDW  Y9, Y8, Y8
+	VPACKSSDW  Y11, Y10, Y10
+	VPACKSSWB  Y10, Y8, Y8
+	VPERMD     Y8, Y7, Y8
+	VMOVDQU    Y8, (AX)
+	ADDQ       $0x00000080, CX
+	ADDQ       $0x00000020, AX
+	DECQ       DX
+	JMP        encodeint8_loop
+
+encodeint8_done:
+	VZEROUPPER
+	RET
+
+DATA encodeint8_perm<>+0(SB)/4, $0x00000000
+DATA encodeint8_perm<>+4(SB)/4, $0x00000004
+DATA encodeint8_perm<>+8(SB)/4, $0x00000001
+DATA encodeint8_perm<>+12(SB)/4, $0x00000005
+DATA encodeint8_perm<>+16(SB)/4, $0x00000002
+DATA encodeint8_perm<>+20(SB)/4, $0x00000006
+DATA encodeint8_perm<>+24(SB)/4, $0x00000003
+DATA encodeint8_perm<>+28(SB)/4, $0x00000007
+GLOBL encodeint8_perm<>(SB), RODATA|NOPTR, $32
+
 // func dotF16AVX2(a []float32, b []uint16) float32
 // Requires: AVX, F16C, FMA3, SSE
 TEXT ·dotF16AVX2(SB), NOSPLIT, $0-52

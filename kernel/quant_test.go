@@ -1,7 +1,9 @@
 package kernel
 
 import (
+	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -52,5 +54,74 @@ func TestDotInt8Extremes(t *testing.T) {
 				t.Fatalf("dotInt8Generic = %d, want %d", got, want)
 			}
 		})
+	}
+}
+
+// encodeInt8Reference is the definition EncodeInt8 must match: scale
+// max|v|/127, values rounded half away from zero and clamped to ±127.
+func encodeInt8Reference(dst []int8, v []float32) float32 {
+	var m float32
+	for _, x := range v {
+		m = max(m, float32(math.Abs(float64(x))))
+	}
+	if m == 0 {
+		clear(dst)
+		return 0
+	}
+	scale := m / 127
+	inv := 1 / scale
+	for i, x := range v {
+		r := float64(x * inv)
+		if math.IsInf(float64(inv), 0) {
+			r = float64(x) * (127 / float64(m))
+		}
+		dst[i] = int8(max(-127, min(127, math.Round(r))))
+	}
+	return scale
+}
+
+func TestEncodeInt8MatchesRounding(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	cases := map[string][]float32{
+		"zero":      make([]float32, 8),
+		"halves":    {127, 0.5, -0.5, 1.5, -1.5, 126.5, -126.5, 2.5},
+		"near half": {127, math.Nextafter32(0.5, 0), -math.Nextafter32(0.5, 0), math.Nextafter32(0.5, 1), math.Nextafter32(-0.5, -1)},
+		"extremes":  {-3e38, 3e38, 1e-38, -1e-45},
+		"subnormal": {4.42539e-39, 0, -1e-45, 2e-39},
+		"one":       {-2},
+	}
+	// The same ties at the vector path's width (32 components at a time).
+	for name, pattern := range map[string][]float32{"halves": cases["halves"], "near half": cases["near half"]} {
+		var v []float32
+		for len(v) < 96 {
+			v = append(v, pattern...)
+		}
+		cases[name+", 96 components"] = v
+	}
+	for k := range 200 {
+		v := make([]float32, 1+rng.IntN(600))
+		for i := range v {
+			v[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(9)-4)))
+		}
+		cases["random "+string(rune('a'+k%26))+string(rune('a'+k/26))] = v
+	}
+	for name, v := range cases {
+		got, want := make([]int8, len(v)), make([]int8, len(v))
+		gs, ws := EncodeInt8(got, v), encodeInt8Reference(want, v)
+		if gs != ws {
+			t.Errorf("%s: scale %g, want %g", name, gs, ws)
+		}
+		// The portable loop, where EncodeInt8 would use it (the vector
+		// path covers whole blocks of 32 only).
+		portable := slices.Clone(want)
+		if inv := 1 / ws; ws != 0 && !math.IsInf(float64(inv), 0) {
+			encodeInt8Generic(portable, v, inv)
+		}
+		for i := range v {
+			if got[i] != want[i] || portable[i] != want[i] {
+				t.Errorf("%s: v[%d] = %g → %d (portable %d), want %d", name, i, v[i], got[i], portable[i], want[i])
+				break
+			}
+		}
 	}
 }

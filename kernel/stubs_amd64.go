@@ -28,6 +28,12 @@ func dotInt8AVX2(a []int8, b []int8) int32
 // dotInt4AVX2 covers len(scales) blocks; len(q) = 64·len(scales), len(packed) = 32·len(scales).
 func dotInt4AVX2(q []int8, packed []byte, scales []float32) float32
 
+// maxAbsAVX2 returns max|v[i]| over len(v)&^7 elements (0 for none).
+func maxAbsAVX2(v []float32) float32
+
+// encodeInt8AVX2 sets dst[i] = round(v[i]·inv) clamped to ±127 over len(v)&^31 elements; len(dst) >= len(v).
+func encodeInt8AVX2(dst []int8, v []float32, inv float32)
+
 // dotF16AVX2 covers len(a)&^15 elements; len(b) >= len(a). Needs F16C.
 func dotF16AVX2(a []float32, b []uint16) float32
 

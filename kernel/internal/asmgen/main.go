@@ -28,6 +28,8 @@ func main() {
 	genPrefetch()
 	genDotInt8()
 	genDotInt4()
+	genMaxAbs()
+	genEncodeInt8()
 	genDotF16()
 	genDecodeF16()
 	genEncodeF16()
@@ -278,17 +280,9 @@ func genDotInt4() {
 	sc := Load(Param("scales").Base(), GP64())
 	n := Load(Param("scales").Len(), GP64())
 
-	broadcast := func(pattern uint32) VecVirtual {
-		r := GP32()
-		MOVL(U32(pattern), r)
-		x := YMM()
-		VMOVD(r, x.AsX())
-		VPBROADCASTD(x.AsX(), x)
-		return x
-	}
-	low := broadcast(0x0f0f0f0f)
-	eight := broadcast(0x08080808)
-	ones := broadcast(0x00010001)
+	low := broadcast32(0x0f0f0f0f)
+	eight := broadcast32(0x08080808)
+	ones := broadcast32(0x00010001)
 	acc := YMM()
 	VXORPS(acc, acc, acc)
 
@@ -325,6 +319,114 @@ func genDotInt4() {
 
 	Label("dotint4_reduce")
 	Store(horizontalSum(acc), ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+// broadcast32 fills a YMM register with a 32-bit pattern, without a
+// constant in memory.
+func broadcast32(pattern uint32) VecVirtual {
+	r := GP32()
+	MOVL(U32(pattern), r)
+	x := YMM()
+	VMOVD(r, x.AsX())
+	VPBROADCASTD(x.AsX(), x)
+	return x
+}
+
+// genMaxAbs keeps a running VMAXPS of |v| with the accumulator as the
+// second source, which VMAXPS returns when the other is NaN: NaNs are
+// skipped, as the portable loop's comparison skips them.
+func genMaxAbs() {
+	TEXT("maxAbsAVX2", NOSPLIT, "func(v []float32) float32")
+	Doc("maxAbsAVX2 returns max|v[i]| over len(v)&^7 elements (0 for none).")
+	v := Load(Param("v").Base(), GP64())
+	n := Load(Param("v").Len(), GP64())
+	SHRQ(U8(3), n)
+	abs := broadcast32(0x7fffffff)
+	acc := YMM()
+	VXORPS(acc, acc, acc)
+	Label("maxabs_loop")
+	TESTQ(n, n)
+	JZ(LabelRef("maxabs_reduce"))
+	x := YMM()
+	VANDPS(Mem{Base: v}, abs, x)
+	VMAXPS(acc, x, acc)
+	ADDQ(U32(32), v)
+	DECQ(n)
+	JMP(LabelRef("maxabs_loop"))
+	Label("maxabs_reduce")
+	lo, hi := acc.AsX(), XMM()
+	VEXTRACTF128(U8(1), acc, hi)
+	VMAXPS(hi, lo, lo)
+	VPERMILPS(U8(0x4e), lo, hi)
+	VMAXPS(hi, lo, lo)
+	VPERMILPS(U8(0xb1), lo, hi)
+	VMAXPS(hi, lo, lo)
+	Store(lo, ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+// genEncodeInt8 rounds v·inv half away from zero without leaving float32:
+// t = trunc(r) and r − t are exact, and t moves one step away from zero
+// where |r − t| ≥ ½. (Adding ±½ and truncating, as the portable code does
+// in float64, would round 0.49999997 up in float32.) The integers are
+// clamped to ±127, packed to bytes with saturation, and VPERMD undoes the
+// lane interleaving of the two packs.
+func genEncodeInt8() {
+	TEXT("encodeInt8AVX2", NOSPLIT, "func(dst []int8, v []float32, inv float32)")
+	Doc("encodeInt8AVX2 sets dst[i] = round(v[i]·inv) clamped to ±127 over len(v)&^31 elements; len(dst) >= len(v).")
+	dst := Load(Param("dst").Base(), GP64())
+	v := Load(Param("v").Base(), GP64())
+	n := Load(Param("v").Len(), GP64())
+	SHRQ(U8(5), n)
+	invX, _ := Param("inv").Resolve()
+	inv := YMM()
+	VBROADCASTSS(invX.Addr, inv)
+	abs := broadcast32(0x7fffffff)
+	sign := broadcast32(0x80000000)
+	half := broadcast32(0x3f000000)
+	one := broadcast32(0x3f800000)
+	hiClamp := broadcast32(0x42fe0000) // 127
+	loClamp := broadcast32(0xc2fe0000) // -127
+	perm := GLOBL("encodeint8_perm", RODATA|NOPTR)
+	for i, x := range []uint32{0, 4, 1, 5, 2, 6, 3, 7} {
+		DATA(4*i, U32(x))
+	}
+	order := YMM()
+	VMOVDQU(perm, order)
+
+	Label("encodeint8_loop")
+	TESTQ(n, n)
+	JZ(LabelRef("encodeint8_done"))
+	var ints [4]VecVirtual
+	for i := range ints {
+		r, t, f, step := YMM(), YMM(), YMM(), YMM()
+		VMULPS(Mem{Base: v, Disp: 32 * i}, inv, r)
+		VROUNDPS(U8(0x0b), r, t) // toward zero, no precision exception
+		VSUBPS(t, r, f)
+		VANDPS(abs, f, f)
+		VCMPPS(U8(0x1d), half, f, f) // |r − t| ≥ ½
+		VANDPS(sign, r, step)
+		VORPS(one, step, step) // ±1 with r's sign
+		VANDPS(f, step, step)
+		VADDPS(step, t, t)
+		VMINPS(hiClamp, t, t)
+		VMAXPS(loClamp, t, t)
+		ints[i] = YMM()
+		VCVTTPS2DQ(t, ints[i])
+	}
+	VPACKSSDW(ints[1], ints[0], ints[0])
+	VPACKSSDW(ints[3], ints[2], ints[2])
+	VPACKSSWB(ints[2], ints[0], ints[0])
+	VPERMD(ints[0], order, ints[0])
+	VMOVDQU(ints[0], Mem{Base: dst})
+	ADDQ(U32(128), v)
+	ADDQ(U32(32), dst)
+	DECQ(n)
+	JMP(LabelRef("encodeint8_loop"))
+	Label("encodeint8_done")
 	VZEROUPPER()
 	RET()
 }

@@ -18,11 +18,11 @@ func Int4Blocks(dim int) int { return (dim + Int4Block - 1) / Int4Block }
 
 // EncodeInt4 quantises v to 4 bits per component: for each block of
 // Int4Block components, scales[b] = max|v|/7 over the block and each
-// component becomes round(v/scale) (half away from zero) in [-7, 7],
-// stored as that value plus 8 in a nibble. Byte j of a block's 32 bytes
-// holds component j in its low nibble and component j+32 in its high
-// one, so that one load of 32 bytes splits into two runs of 32
-// consecutive components. Components past len(v) (the last block's
+// component becomes round(v·7/max|v|) (in float64, half away from zero)
+// in [-7, 7], stored as that value plus 8 in a nibble. Byte j of a
+// block's 32 bytes holds component j in its low nibble and component
+// j+32 in its high one, so that one load of 32 bytes splits into two runs
+// of 32 consecutive components. Components past len(v) (the last block's
 // padding) are zero. packed needs 32 and scales one element per block.
 func EncodeInt4(packed []byte, scales []float32, v []float32) {
 	nb := Int4Blocks(len(v))
@@ -37,17 +37,19 @@ func EncodeInt4(packed []byte, scales []float32, v []float32) {
 		for _, x := range block {
 			m = max(m, float32(math.Abs(float64(x))))
 		}
-		var inv float32
+		// The levels are computed in float64, where 7/max|v| cannot
+		// overflow even when max|v| is subnormal.
+		var inv float64
 		if m > 0 {
 			scales[b] = m / 7
-			inv = 1 / scales[b]
+			inv = 7 / float64(m)
 		} else {
 			scales[b] = 0
 		}
 		out := packed[b*Int4Block/2 : (b+1)*Int4Block/2]
 		for j := range out {
-			lo := quantizeNibble(block[j] * inv)
-			hi := quantizeNibble(block[j+Int4Block/2] * inv)
+			lo := quantizeNibble(float64(block[j]) * inv)
+			hi := quantizeNibble(float64(block[j+Int4Block/2]) * inv)
 			out[j] = lo | hi<<4
 		}
 	}
@@ -55,8 +57,8 @@ func EncodeInt4(packed []byte, scales []float32, v []float32) {
 
 // quantizeNibble rounds r half away from zero, clamps it to [-7, 7] and
 // returns it plus 8.
-func quantizeNibble(r float32) byte {
-	q := int(math.Round(float64(r)))
+func quantizeNibble(r float64) byte {
+	q := int(math.Round(r))
 	return byte(max(-7, min(7, q)) + 8)
 }
 

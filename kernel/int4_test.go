@@ -17,8 +17,7 @@ func int4Reference(v []float32, i int) (level int, scale float32) {
 	if m == 0 {
 		return 0, 0
 	}
-	scale = m / 7
-	return int(max(-7, min(7, math.Round(float64(v[i]*(1/scale)))))), scale
+	return int(max(-7, min(7, math.Round(float64(v[i])*(7/float64(m)))))), m / 7
 }
 
 func TestEncodeInt4(t *testing.T) {
@@ -33,6 +32,7 @@ func TestEncodeInt4(t *testing.T) {
 		{"short tail", randomVector(r, 70)},
 		{"hybrid magnitudes", append(scaled(randomVector(r, 512), 0.01), randomVector(r, 1024)...)},
 		{"three blocks", randomVector(r, 192)},
+		{"subnormal block", []float32{4.4e-39, 0, -2e-39, 1e-45}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

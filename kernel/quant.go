@@ -28,9 +28,8 @@ func dotInt8Generic(a, b []int8) int32 {
 // and dst[i] = v[i]·(1/scale) rounded half away from zero, clamped to
 // ±127 (computed in float64 as v[i]·127/max|v| when max|v| is so small
 // that 1/scale overflows float32). A zero vector has scale 0 and zero
-// bytes. It is the int8 storage's
-// encoder and runs once per query of every int8 or int4 graph walk, which
-// is why it has a vector path.
+// bytes. It is the int8 storage's encoder and runs once per query of
+// every int8 or int4 graph walk, which is why it has a vector path.
 func EncodeInt8(dst []int8, v []float32) float32 {
 	if len(dst) < len(v) {
 		panic("kernel: EncodeInt8 destination too short")

@@ -82,7 +82,8 @@ func (s *vectorStore) exactRow(i uint32) []float32 {
 }
 
 // decode writes the best available float32 form of node i into dst: the
-// original when kept, the widened compressed vector otherwise.
+// original when kept, the widened compressed vector otherwise (Int4 always
+// keeps the originals, see HNSWConfig.DiscardOriginals).
 func (s *vectorStore) decode(i uint32, dst []float32) {
 	if s.exact != nil {
 		copy(dst, s.exactRow(i))
@@ -97,9 +98,6 @@ func (s *vectorStore) decode(i uint32, dst []float32) {
 		for j, b := range s.bytes[lo:hi] {
 			dst[j] = float32(b) * sc
 		}
-	case Int4:
-		packed, scales := s.int4Row(i)
-		kernel.DecodeInt4(dst[:s.dim], packed, scales)
 	}
 }
 

@@ -33,10 +33,7 @@ func EncodeInt4(packed []byte, scales []float32, v []float32) {
 	for b := range nb {
 		clear(block[:])
 		copy(block[:], v[b*Int4Block:min(len(v), (b+1)*Int4Block)])
-		var m float32
-		for _, x := range block {
-			m = max(m, float32(math.Abs(float64(x))))
-		}
+		m := maxAbs(block[:])
 		// The levels are computed in float64, where 7/max|v| cannot
 		// overflow even when max|v| is subnormal.
 		var inv float64

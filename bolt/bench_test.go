@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/driftrec/driftrec"
 	"github.com/driftrec/driftrec/storetest"
@@ -79,4 +80,64 @@ func BenchmarkGroupCommit(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkAppendLarge measures batched appends to a log that already
+// holds 500,000 events of 10,000 users, the case the epoch-first key
+// layout is for (eventkey.go), and BenchmarkUserEvents what that layout
+// costs a reader: one user's 50 events, one seek per epoch.
+//
+//	go test ./bolt -run '^$' -bench 'AppendLarge|UserEvents' -benchtime 2s
+func BenchmarkAppendLarge(b *testing.B) {
+	s := openLargeLog(b)
+	defer s.Close()
+	s.db.NoSync = false // durable from here on, as served
+	next := 0
+	storetest.BenchIngest(b, 2000, 1, func(ctx context.Context, events []driftrec.Event) error {
+		for i := range events {
+			events[i].User = largeLogUser(next * 7919)
+			next++
+		}
+		return s.AppendEvents(ctx, events)
+	})
+}
+
+func BenchmarkUserEvents(b *testing.B) {
+	s := openLargeLog(b)
+	defer s.Close()
+	b.ResetTimer()
+	n := 0
+	for i := 0; b.Loop(); i++ {
+		err := s.UserEvents(b.Context(), largeLogUser(i*7919), func(driftrec.Event) error { n++; return nil })
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)/float64(b.N), "events/op")
+}
+
+const largeLogUsers = 10000
+
+func largeLogUser(i int) string { return fmt.Sprintf("user-%05d", i%largeLogUsers) }
+
+// openLargeLog opens a store holding 500,000 events, 50 per user,
+// interleaved as live traffic would write them.
+func openLargeLog(b *testing.B) *Store {
+	b.Helper()
+	s, err := Open(filepath.Join(b.TempDir(), "bench.db"), &Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const total, batch = 500000, 10000
+	at := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+	for start := 0; start < total; start += batch {
+		events := make([]driftrec.Event, batch)
+		for i := range events {
+			events[i] = driftrec.Event{User: largeLogUser(start + i), Type: driftrec.EventView, Item: fmt.Sprintf("item-%d", (start+i)%100000), Time: at}
+		}
+		if err := s.AppendEvents(b.Context(), events); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s
 }

@@ -2,7 +2,6 @@ package bolt
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"maps"
 	"runtime"
@@ -114,6 +113,7 @@ func (s *Store) commitLoop() {
 		}
 		s.commit(batch)
 		clear(batch)
+		s.fold.nudge()
 	}
 }
 
@@ -231,9 +231,10 @@ func (s *Store) applyTx(tx *bbolt.Tx, keys *txKeys, r *ingestRequest) error {
 	return nil
 }
 
-// appendTx appends the request's events and registers its users.
+// appendTx appends the request's events and registers its users, with the
+// epoch of a user's first event (see eventkey.go).
 func (s *Store) appendTx(tx *bbolt.Tx, keys *txKeys, r *ingestRequest) error {
-	events := tx.Bucket(bucketEvents)
+	events, users := tx.Bucket(bucketRecent), tx.Bucket(bucketUsers)
 	if cap(r.seqs) < len(r.events) {
 		r.seqs = make([]uint64, len(r.events))
 	}
@@ -248,36 +249,19 @@ func (s *Store) appendTx(tx *bbolt.Tx, keys *txKeys, r *ingestRequest) error {
 		if err != nil {
 			return err
 		}
-		if err := events.Put(eventKey(e.User, seq), rec); err != nil {
+		if err := events.Put(s.epochs.key(e.User, seq), rec); err != nil {
 			return fmt.Errorf("bolt: put event of user %q: %w", e.User, err)
 		}
 		r.seqs[i] = seq
-	}
-	users := tx.Bucket(bucketUsers)
-	for _, u := range r.users {
-		if users.Get([]byte(u)) == nil {
-			if err := users.Put([]byte(u), []byte{}); err != nil {
-				return fmt.Errorf("bolt: put user %q: %w", u, err)
+		// The user's first event in the first tier. Later events of the
+		// same call find the value just put.
+		if len(users.Get([]byte(e.User))) == 0 {
+			if err := users.Put([]byte(e.User), s.epochs.firstEpochValue(seq)); err != nil {
+				return fmt.Errorf("bolt: put user %q: %w", e.User, err)
 			}
 		}
 	}
 	return nil
-}
-
-// eventKey is user, 0x00, then seq big-endian, so that a user's events are
-// contiguous and in sequence order.
-func eventKey(user string, seq uint64) []byte {
-	k := make([]byte, len(user)+1+8)
-	copy(k, user)
-	binary.BigEndian.PutUint64(k[len(user)+1:], seq)
-	return k
-}
-
-// eventPrefix is the common prefix of a user's event keys.
-func eventPrefix(user string) []byte {
-	k := make([]byte, len(user)+1)
-	copy(k, user)
-	return k
 }
 
 // AppendEvents appends events durably, in order, without reading or

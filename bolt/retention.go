@@ -2,7 +2,6 @@ package bolt
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -21,7 +20,27 @@ const retentionChunk = 2000
 // rewriting (and resealing) its record, in transactions of a few thousand
 // records. The old record's bytes stay in a free page until bbolt reuses
 // it or Compact runs (see seal.go).
+//
+// It walks the first tier of the event log before the second (eventkey.go),
+// so that events the fold moves meanwhile are still visited.
 func (s *Store) ExpireEventTexts(ctx context.Context, before time.Time) (int, error) {
+	total := 0
+	for _, tier := range []struct {
+		bucket []byte
+		parse  func([]byte) (string, uint64, error)
+	}{{bucketRecent, s.epochs.parse}, {bucketEvents, parseUserKey}} {
+		n, err := s.expireTier(ctx, tier.bucket, tier.parse, before)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// expireTier removes old texts from one tier of the event log, whose keys
+// parse splits.
+func (s *Store) expireTier(ctx context.Context, bucket []byte, parse func([]byte) (string, uint64, error), before time.Time) (int, error) {
 	total := 0
 	var after []byte
 	for {
@@ -32,7 +51,7 @@ func (s *Store) ExpireEventTexts(ctx context.Context, before time.Time) (int, er
 			}
 			var changes []change
 			keys := s.keys(tx)
-			c := tx.Bucket(bucketEvents).Cursor()
+			c := tx.Bucket(bucket).Cursor()
 			k, v := c.First()
 			if after != nil {
 				if k, v = c.Seek(after); k != nil && string(k) == string(after) {
@@ -42,10 +61,10 @@ func (s *Store) ExpireEventTexts(ctx context.Context, before time.Time) (int, er
 			for visited := 0; k != nil && visited < retentionChunk; k, v = c.Next() {
 				visited++
 				after = append(after[:0], k...)
-				if len(k) < 10 || k[len(k)-9] != 0 {
-					return fmt.Errorf("bolt: event key %q is malformed", k)
+				user, seq, err := parse(k)
+				if err != nil {
+					return err
 				}
-				user, seq := string(k[:len(k)-9]), binary.BigEndian.Uint64(k[len(k)-8:])
 				e, err := keys.decodeEvent(user, seq, v)
 				if err != nil {
 					return fmt.Errorf("bolt: retention: %w", err)
@@ -63,7 +82,7 @@ func (s *Store) ExpireEventTexts(ctx context.Context, before time.Time) (int, er
 			done = k == nil
 			// A cursor may move unpredictably after a write, so the
 			// changes are written once the walk of this chunk is over.
-			b := tx.Bucket(bucketEvents)
+			b := tx.Bucket(bucket)
 			for _, ch := range changes {
 				if err := b.Put(ch.key, ch.value); err != nil {
 					return fmt.Errorf("bolt: rewrite event: %w", err)

@@ -6,25 +6,34 @@
 //
 // # On-disk layout
 //
-// The file holds seven top-level buckets. Keys and values are raw bytes;
+// The file holds eight top-level buckets. Keys and values are raw bytes;
 // record formats are in codec.go and, for profiles, in the root package's
 // profile_codec.go. Every record starts with a format version byte.
 //
-//	schema    "layout" → "1": the version of this layout. Open refuses a
-//	          file with another version or without the bucket (unless the
-//	          file is empty, when it creates everything).
+//	schema    "layout" → "2": the version of this layout, and
+//	          "epoch-bits" → one byte, the width of the event log's epochs
+//	          (eventkey.go). Open refuses a file with another version or
+//	          without the bucket (unless the file is empty, when it
+//	          creates everything), and upgrades a file of layout 1
+//	          (migrate.go).
 //	items     item ID → item record (encoder, vector as float32 bits, text,
 //	          categories, times, attributes as JSON). Keys sort in byte
 //	          order, which is the order of ScanItems.
-//	events    user, 0x00, sequence number (8 bytes, big-endian) → event
-//	          record. User IDs cannot contain 0x00 (driftrec.ValidateID),
-//	          so a user's events are one contiguous key range, in sequence
-//	          order, and UserEvents is one cursor walk. The bucket's own
-//	          sequence counter assigns the numbers, so they grow across
-//	          users and survive restarts.
+//	eventlog  the event log's first tier: epoch, user, 0x00, sequence
+//	          number → event record; new events land here (eventkey.go
+//	          says why). Its sequence counter assigns the numbers, so they
+//	          grow across users and survive restarts.
+//	events    the second tier: user, 0x00, sequence number (8 bytes,
+//	          big-endian) → event record, for events that the fold
+//	          (fold.go) moved out of closed epochs. User IDs cannot contain
+//	          0x00 (driftrec.ValidateID), so a user's events here are one
+//	          contiguous key range, in sequence order, all older than the
+//	          user's events in the first tier.
 //	profiles  user → Profile.MarshalBinary.
-//	users     user → empty: every user with events or a profile, for
-//	          ScanUsers without walking the event log.
+//	users     user → the epoch of the user's first event in the first
+//	          tier (8 bytes, big-endian), or empty if it never had one:
+//	          every user with events or a profile, for ScanUsers without
+//	          walking the event log.
 //	meta      key → value, for Meta and PutMeta.
 //	keys      user → wrapped data key, with Options.Sealer (see seal.go).
 //
@@ -69,6 +78,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,16 +89,18 @@ import (
 )
 
 // layoutVersion is the version of the bucket layout described above.
-const layoutVersion = "1"
+const layoutVersion = "2"
 
 var (
 	bucketSchema   = []byte("schema")
 	bucketItems    = []byte("items")
+	bucketRecent   = []byte("eventlog")
 	bucketEvents   = []byte("events")
 	bucketProfiles = []byte("profiles")
 	bucketUsers    = []byte("users")
 	bucketMeta     = []byte("meta")
 	keyLayout      = []byte("layout")
+	keyEpochBits   = []byte("epoch-bits")
 )
 
 // ErrLocked is returned by Open when another process holds the file.
@@ -116,6 +128,17 @@ type Options struct {
 	// Sealer, when set, encrypts event records and profiles at rest with
 	// per-user data keys (see seal.go).
 	Sealer driftrec.Sealer
+	// Logger receives what background work (the event log's fold) cannot
+	// return to a caller. Default slog.Default().
+	Logger *slog.Logger
+
+	// For tests: the epoch width of a new file (default defaultEpochBits),
+	// the closed epochs that start a fold (default defaultFoldAfter) and
+	// the users per fold transaction (default defaultFoldUsers), so that
+	// small logs exercise both tiers.
+	epochBits epochs
+	foldAfter uint64
+	foldUsers int
 }
 
 // Store is a driftrec.Store in a bbolt file.
@@ -123,8 +146,11 @@ type Store struct {
 	db     *bbolt.DB
 	path   string
 	sealer driftrec.Sealer
+	log    *slog.Logger
 
 	maxBatchEvents int
+	epochs         epochs // the file's epoch width
+	fold           folder
 
 	// mu guards closed and the send side of queue: IngestEvents holds it
 	// shared while it enqueues, Close exclusively while it closes the
@@ -143,11 +169,16 @@ type Stats struct {
 	Commits uint64 // ingestion transactions committed
 	Calls   uint64 // IngestEvents calls whose events they held
 	Events  uint64
+	Folds   uint64 // folds of closed epochs completed (fold.go)
+	Folded  uint64 // events the folds moved
 }
 
 // Stats returns the counters.
 func (s *Store) Stats() Stats {
-	return Stats{Commits: s.stats.commits.Load(), Calls: s.stats.calls.Load(), Events: s.stats.events.Load()}
+	return Stats{
+		Commits: s.stats.commits.Load(), Calls: s.stats.calls.Load(), Events: s.stats.events.Load(),
+		Folds: s.fold.folds.Load(), Folded: s.fold.moved.Load(),
+	}
 }
 
 var _ driftrec.Store = (*Store)(nil)
@@ -182,8 +213,21 @@ func Open(path string, opts *Options) (*Store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.epochBits == 0 {
+		o.epochBits = defaultEpochBits
+	}
+	if o.foldAfter == 0 {
+		o.foldAfter = defaultFoldAfter
+	}
+	if o.foldUsers <= 0 {
+		o.foldUsers = defaultFoldUsers
+	}
 	db.NoSync = o.NoSync
-	if err := initLayout(db); err != nil {
+	w, err := initLayout(db, o.epochBits)
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
 	}
@@ -191,17 +235,21 @@ func Open(path string, opts *Options) (*Store, error) {
 		db:             db,
 		path:           path,
 		sealer:         o.Sealer,
+		log:            o.Logger,
 		maxBatchEvents: o.MaxBatchEvents,
+		epochs:         w,
 		queue:          make(chan *ingestRequest, 256),
 		committerDone:  make(chan struct{}),
 	}
+	s.fold.start(s, o.foldAfter, o.foldUsers)
 	go s.commitLoop()
 	return s, nil
 }
 
-// initLayout creates the buckets in a new file and checks the layout of an
-// existing one.
-func initLayout(db *bbolt.DB) (err error) {
+// initLayout creates the buckets in a new file (with epochs of width w),
+// checks the layout of an existing one, upgrades one of layout 1, and
+// returns the file's epoch width.
+func initLayout(db *bbolt.DB, w epochs) (_ epochs, err error) {
 	defer func() {
 		// bbolt panics on some kinds of damaged pages; an unreadable file
 		// must fail Open, not the process.
@@ -209,11 +257,8 @@ func initLayout(db *bbolt.DB) (err error) {
 			err = fmt.Errorf("%w: %v", ErrCorrupt, r)
 		}
 	}()
-	return db.Update(func(tx *bbolt.Tx) error {
+	err = db.Update(func(tx *bbolt.Tx) error {
 		if schema := tx.Bucket(bucketSchema); schema != nil {
-			if v := schema.Get(keyLayout); string(v) != layoutVersion {
-				return fmt.Errorf("%w: layout version %q is not supported (this build reads %s)", ErrCorrupt, v, layoutVersion)
-			}
 			for _, name := range [][]byte{bucketItems, bucketEvents, bucketProfiles, bucketUsers, bucketMeta} {
 				if tx.Bucket(name) == nil {
 					return fmt.Errorf("%w: bucket %q is missing", ErrCorrupt, name)
@@ -221,8 +266,24 @@ func initLayout(db *bbolt.DB) (err error) {
 			}
 			// Files written before encryption at rest lack the data
 			// keys' bucket; it is optional in layout 1.
-			_, err := tx.CreateBucketIfNotExists(bucketKeys)
-			return err
+			if _, err := tx.CreateBucketIfNotExists(bucketKeys); err != nil {
+				return err
+			}
+			switch v := schema.Get(keyLayout); string(v) {
+			case layoutVersion:
+			case layout1:
+				if err := migrateLayout1(tx, w); err != nil {
+					return fmt.Errorf("upgrade layout 1 to %s: %w", layoutVersion, err)
+				}
+			default:
+				return fmt.Errorf("%w: layout version %q is not supported (this build reads %s and %s)", ErrCorrupt, v, layout1, layoutVersion)
+			}
+			bits := schema.Get(keyEpochBits)
+			if len(bits) != 1 || bits[0] == 0 || bits[0] > 32 || tx.Bucket(bucketRecent) == nil {
+				return fmt.Errorf("%w: the event log's epoch width %x or bucket is damaged", ErrCorrupt, bits)
+			}
+			w = epochs(bits[0])
+			return nil
 		}
 		empty := true
 		_ = tx.ForEach(func([]byte, *bbolt.Bucket) error {
@@ -232,13 +293,18 @@ func initLayout(db *bbolt.DB) (err error) {
 		if !empty {
 			return fmt.Errorf("%w: the file is a bbolt database of another application", ErrCorrupt)
 		}
-		for _, name := range [][]byte{bucketSchema, bucketItems, bucketEvents, bucketProfiles, bucketUsers, bucketMeta, bucketKeys} {
+		for _, name := range [][]byte{bucketSchema, bucketItems, bucketRecent, bucketEvents, bucketProfiles, bucketUsers, bucketMeta, bucketKeys} {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return err
 			}
 		}
-		return tx.Bucket(bucketSchema).Put(keyLayout, []byte(layoutVersion))
+		schema := tx.Bucket(bucketSchema)
+		if err := schema.Put(keyEpochBits, []byte{byte(w)}); err != nil {
+			return err
+		}
+		return schema.Put(keyLayout, []byte(layoutVersion))
 	})
+	return w, err
 }
 
 // Path returns the file the store was opened on.
@@ -256,6 +322,8 @@ func (s *Store) Close() error {
 	close(s.queue)
 	s.mu.Unlock()
 	<-s.committerDone
+	close(s.fold.wake) // the committer, its only sender, has returned
+	<-s.fold.done
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("bolt: close %s: %w", s.path, err)
 	}

@@ -11,28 +11,31 @@ import (
 	bbolt "go.etcd.io/bbolt"
 )
 
-// UserEvents calls fn with each of the user's events in ingestion order.
+// UserEvents calls fn with each of the user's events in ingestion order:
+// the user's range in the second tier, then one per epoch in the first
+// (eventkey.go).
 func (s *Store) UserEvents(ctx context.Context, user string, fn func(driftrec.Event) error) error {
-	prefix := eventPrefix(user)
 	return s.view(ctx, func(tx *bbolt.Tx) error {
 		keys := s.keys(tx)
-		c := tx.Bucket(bucketEvents).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		return s.epochs.userEventRanges(tx, user, func(b *bbolt.Bucket, prefix []byte) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if len(k) != len(prefix)+8 {
-				return fmt.Errorf("bolt: event key %q of user %q has a bad length", k, user)
+			c := b.Cursor()
+			for k, v := c.Seek(prefix); bytes.HasPrefix(k, prefix); k, v = c.Next() {
+				if len(k) != len(prefix)+8 {
+					return fmt.Errorf("bolt: event key %q of user %q has a bad length", k, user)
+				}
+				e, err := keys.decodeEvent(user, binary.BigEndian.Uint64(k[len(prefix):]), v)
+				if err != nil {
+					return fmt.Errorf("bolt: %w", err)
+				}
+				if err := fn(e); err != nil {
+					return err
+				}
 			}
-			e, err := keys.decodeEvent(user, binary.BigEndian.Uint64(k[len(prefix):]), v)
-			if err != nil {
-				return fmt.Errorf("bolt: %w", err)
-			}
-			if err := fn(e); err != nil {
-				return err
-			}
-		}
-		return nil
+			return nil
+		})
 	})
 }
 
@@ -127,14 +130,19 @@ func (s *Store) DeleteUser(ctx context.Context, user string) (bool, error) {
 		if !existed {
 			return nil
 		}
-		prefix := eventPrefix(user)
-		c := tx.Bucket(bucketEvents).Cursor()
-		// Seek again after each delete: a bbolt cursor may skip the next
-		// key after Delete.
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
-			if err := c.Delete(); err != nil {
-				return fmt.Errorf("bolt: delete event of user %q: %w", user, err)
+		err := s.epochs.userEventRanges(tx, user, func(b *bbolt.Bucket, prefix []byte) error {
+			c := b.Cursor()
+			// Seek again after each delete: a bbolt cursor may skip the
+			// next key after Delete.
+			for k, _ := c.Seek(prefix); bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+				if err := c.Delete(); err != nil {
+					return fmt.Errorf("bolt: delete event of user %q: %w", user, err)
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		if err := tx.Bucket(bucketProfiles).Delete(key); err != nil {
 			return fmt.Errorf("bolt: delete profile of user %q: %w", user, err)

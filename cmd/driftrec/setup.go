@@ -262,10 +262,10 @@ func (c *common) openBackend(ctx context.Context, log *slog.Logger, sealer drift
 	if c.isPostgres() {
 		return openPostgres(ctx, c.store, log, sealer)
 	}
-	return c.openEmbedded(sealer)
+	return c.openEmbedded(log, sealer)
 }
 
-func (c *common) openEmbedded(sealer driftrec.Sealer) (driftrec.Store, error) {
+func (c *common) openEmbedded(log *slog.Logger, sealer driftrec.Sealer) (driftrec.Store, error) {
 	if c.store != "" && c.store != "bolt" {
 		return nil, fmt.Errorf("-store %q: want empty (embedded) or a postgres:// URL", c.store)
 	}
@@ -280,7 +280,7 @@ func (c *common) openEmbedded(sealer driftrec.Sealer) (driftrec.Store, error) {
 	default:
 		return nil, fmt.Errorf("-durability %q: want fsync or process", c.durability)
 	}
-	return openBolt(filepath.Join(c.dataDir, "driftrec.db"), noSync, sealer)
+	return openBolt(filepath.Join(c.dataDir, "driftrec.db"), noSync, log, sealer)
 }
 
 // open opens store, encoder and engine.

@@ -9,8 +9,8 @@ import (
 	"github.com/driftrec/driftrec/postgres"
 )
 
-func openBolt(path string, noSync bool, sealer driftrec.Sealer) (driftrec.Store, error) {
-	s, err := bolt.Open(path, &bolt.Options{NoSync: noSync, Sealer: sealer})
+func openBolt(path string, noSync bool, log *slog.Logger, sealer driftrec.Sealer) (driftrec.Store, error) {
+	s, err := bolt.Open(path, &bolt.Options{NoSync: noSync, Sealer: sealer, Logger: log})
 	if err != nil {
 		return nil, err
 	}

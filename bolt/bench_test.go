@@ -83,9 +83,10 @@ func BenchmarkGroupCommit(b *testing.B) {
 }
 
 // BenchmarkAppendLarge measures batched appends to a log that already
-// holds 500,000 events of 10,000 users, the case the epoch-first key
-// layout is for (eventkey.go), and BenchmarkUserEvents what that layout
-// costs a reader: one user's 50 events, one seek per epoch.
+// holds 500,000 events of 10,000 users, the case the two-tier log is for
+// (eventkey.go), folds included, and BenchmarkUserEvents what the tiers
+// cost a reader: one user's 50 events, from one range in the second tier
+// and one per epoch still in the first.
 //
 //	go test ./bolt -run '^$' -bench 'AppendLarge|UserEvents' -benchtime 2s
 func BenchmarkAppendLarge(b *testing.B) {

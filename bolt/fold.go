@@ -100,8 +100,8 @@ func (s *Store) foldClosedEpochs() error {
 	return nil
 }
 
-// foldRange moves the events of epochs [from, to) of users from lo on, up
-// to about defaultFoldUsers of them, and returns the first user it left (nil
+// foldRange moves the events of epochs [from, to) of users from lo on,
+// about s.fold.users of them, and returns the first user it left (nil
 // when none is left) and the number of events moved.
 func (s *Store) foldRange(tx *bbolt.Tx, from, to uint64, lo []byte) ([]byte, int, error) {
 	recent, events := tx.Bucket(bucketRecent), tx.Bucket(bucketEvents)
@@ -112,7 +112,7 @@ func (s *Store) foldRange(tx *bbolt.Tx, from, to uint64, lo []byte) ([]byte, int
 	// The range ends before the (users+1)st user of the newest epoch.
 	var hi []byte
 	var prev string
-	for seen, k := 0, first(seek(to-1)); len(k) > 8 && binary.BigEndian.Uint64(k) == to-1; k, _ = c.Next() {
+	for seen, k := 0, keyOf(seek(to-1)); len(k) > 8 && binary.BigEndian.Uint64(k) == to-1; k, _ = c.Next() {
 		user, _, err := s.epochs.parse(k)
 		if err != nil {
 			return nil, 0, err
@@ -154,4 +154,5 @@ func (s *Store) foldRange(tx *bbolt.Tx, from, to uint64, lo []byte) ([]byte, int
 	return hi, len(moves), nil
 }
 
-func first(k, _ []byte) []byte { return k }
+// keyOf is a cursor position's key.
+func keyOf(k, _ []byte) []byte { return k }

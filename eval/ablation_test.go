@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/driftrec/driftrec"
+	"github.com/driftrec/driftrec/collab"
 	"github.com/driftrec/driftrec/dataset"
 	"github.com/driftrec/driftrec/encoder/bridge"
 	"github.com/driftrec/driftrec/encoder/lexical"
@@ -31,6 +32,8 @@ import (
 //
 // A setting is comma-separated key=value pairs applied to the collab rows'
 // configuration (see applyAblation); "base" changes nothing.
+// ABLATION_PARTS replaces the collaborative parts learned for every row,
+// as kind:dim[:window] joined by "+", e.g. "cooccur:1024+transition:512:5".
 func TestCollabAblation(t *testing.T) {
 	if os.Getenv("DRIFTREC_ABLATION") == "" {
 		t.Skip("hand-run experiment: set DRIFTREC_ABLATION=1")
@@ -42,6 +45,13 @@ func TestCollabAblation(t *testing.T) {
 	}
 	o := DefaultOptions()
 	o.Log = slog.New(slog.DiscardHandler)
+	if v := os.Getenv("ABLATION_PARTS"); v != "" {
+		parts, err := parseCollabParts(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.CollabParts = parts
+	}
 	tl := NewTimeline(d, 0)
 	ev := &evaluator{o: o, d: d, tl: tl, items: CatalogueItems(d, tl), sem: make(chan struct{}, o.Workers)}
 	for i := len(tl.Steps) - 1; i >= 0; i-- {
@@ -186,4 +196,27 @@ func ablationFloats(t *testing.T, k, def string) []float64 {
 		out = append(out, f)
 	}
 	return out
+}
+
+// parseCollabParts reads ABLATION_PARTS (see TestCollabAblation).
+func parseCollabParts(v string) ([]collab.PartSpec, error) {
+	var parts []collab.PartSpec
+	for _, p := range strings.Split(v, "+") {
+		f := strings.Split(p, ":")
+		if len(f) < 2 || len(f) > 3 {
+			return nil, fmt.Errorf("ABLATION_PARTS %q: want kind:dim[:window]", p)
+		}
+		spec := collab.PartSpec{Kind: f[0]}
+		var err error
+		if spec.Dim, err = strconv.Atoi(f[1]); err != nil {
+			return nil, fmt.Errorf("ABLATION_PARTS %q: %w", p, err)
+		}
+		if len(f) == 3 {
+			if spec.Window, err = strconv.Atoi(f[2]); err != nil {
+				return nil, fmt.Errorf("ABLATION_PARTS %q: %w", p, err)
+			}
+		}
+		parts = append(parts, spec)
+	}
+	return parts, nil
 }

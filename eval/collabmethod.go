@@ -82,7 +82,7 @@ func (ev *evaluator) collabModel(ctx context.Context, e EncoderSpec) (*collabTex
 		}
 		seqs = append(seqs, s)
 	}
-	model, err := collab.Train(seqs, collab.Options{Seed: ev.o.Seed})
+	model, err := collab.Train(seqs, collab.Options{Seed: ev.o.Seed, Parts: ev.o.CollabParts})
 	if err != nil {
 		return nil, fmt.Errorf("eval: train item vectors: %w", err)
 	}

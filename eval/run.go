@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/driftrec/driftrec"
+	"github.com/driftrec/driftrec/collab"
 	"github.com/driftrec/driftrec/dataset"
 	"github.com/driftrec/driftrec/engine"
 )
@@ -43,6 +44,9 @@ type Options struct {
 	ShortUserMax int
 	// KNNWindow is item-kNN's number of recent items.
 	KNNWindow int
+	// CollabParts are the collaborative parts the driftrec + collab rows
+	// learn (nil: collab.DefaultParts, what driftrec train learns).
+	CollabParts []collab.PartSpec
 	// Progress is told about replay steps done out of the total planned.
 	Progress func(done, total int)
 	Log      *slog.Logger
@@ -274,7 +278,7 @@ func Evaluate(ctx context.Context, d *dataset.Dataset, o Options) (*Report, erro
 		jobs = append(jobs, cj)
 		cp := configParams(cfgC, varC, false)
 		cp["cf_weight"] = cw
-		cp["item_vectors"] = "text ⊕ item-kNN co-occurrence (exact user incidence) ⊕ transitions (what follows what within 3 ratings, 512-d randomised SVD, history and target sides); trained on the training split; ridge adapter for texts"
+		cp["item_vectors"] = collabDescription(ev.o.CollabParts)
 		entries = append(entries, entry{"driftrec+collab/" + e.Name, "driftrec-collab", e.Name, false, cj, 0, cp})
 		if tuned != nil {
 			// The untuned defaults beside the tuned model, to show what
@@ -387,4 +391,23 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// collabDescription says what the collab rows' item vectors are made of.
+func collabDescription(parts []collab.PartSpec) string {
+	if parts == nil {
+		parts = collab.DefaultParts()
+	}
+	d := "text"
+	for _, p := range parts {
+		switch p.Kind {
+		case collab.KindCooccur:
+			d += fmt.Sprintf(" ⊕ item-kNN co-occurrence (exact user incidence up to %d users)", p.Dim)
+		case collab.KindTransition:
+			d += fmt.Sprintf(" ⊕ transitions (what follows what within %d ratings, %d-d randomised SVD, history and target sides)", p.Window, p.Dim)
+		default:
+			d += fmt.Sprintf(" ⊕ %s (%d-d, window %d)", p.Kind, p.Dim, p.Window)
+		}
+	}
+	return d + "; trained on the training split; ridge adapter for texts"
 }

@@ -21,13 +21,14 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	data := fs.String("data", "", "train on a dataset (MovieLens folder or event log) instead of the store's event log")
 	holdout := fs.Bool("holdout", true, "with -data: leave out each user's last two interactions (the evaluation's validation and test events)")
 	out := fs.String("out", "models/collab.bin", "where to write the model")
-	cooccurDim := fs.Int("cooccur-dim", 1024, "dimensions of the co-occurrence part (exact up to this many users, a random projection beyond)")
-	transDim := fs.Int("transition-dim", 512, "dimensions of the transition part (what follows what)")
-	window := fs.Int("window", 3, "how many following items count as what comes next")
+	def := collab.DefaultParts()
+	cooccurDim := fs.Int("cooccur-dim", def[0].Dim, "dimensions of the co-occurrence part (exact up to this many users, a random projection beyond)")
+	transDim := fs.Int("transition-dim", def[1].Dim, "dimensions of the transition part (what follows what)")
+	window := fs.Int("window", def[1].Window, "how many following items count as what comes next")
 	lambda := fs.Float64("lambda", 1, "ridge penalty of the text adapter")
 	noAdapter := fs.Bool("no-adapter", false, "skip the text adapter (texts then get no collaborative part)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: driftrec train [flags]\n\nLearns item vectors from users' sequences (PPMI + randomised SVD) and a linear")
+		fmt.Fprintln(stderr, "Usage: driftrec train [flags]\n\nLearns item vectors from users' sequences (co-occurrence, and transitions by randomised SVD) and a linear")
 		fmt.Fprintln(stderr, "adapter from the encoder's text vectors into them; serve -collab FILE loads the result.")
 		fs.PrintDefaults()
 	}

@@ -239,6 +239,17 @@ func (s *Store) appendTx(tx *bbolt.Tx, keys *txKeys, r *ingestRequest) error {
 		r.seqs = make([]uint64, len(r.events))
 	}
 	r.seqs = r.seqs[:len(r.events)]
+	// Users without a first epoch yet (new, or with only a profile): one
+	// lookup per user, and none per event once they all have one.
+	var unplaced map[string]bool
+	for _, u := range r.users {
+		if len(users.Get([]byte(u))) == 0 {
+			if unplaced == nil {
+				unplaced = make(map[string]bool)
+			}
+			unplaced[u] = true
+		}
+	}
 	for i := range r.events {
 		e := &r.events[i]
 		seq, err := events.NextSequence()
@@ -253,12 +264,11 @@ func (s *Store) appendTx(tx *bbolt.Tx, keys *txKeys, r *ingestRequest) error {
 			return fmt.Errorf("bolt: put event of user %q: %w", e.User, err)
 		}
 		r.seqs[i] = seq
-		// The user's first event in the first tier. Later events of the
-		// same call find the value just put.
-		if len(users.Get([]byte(e.User))) == 0 {
+		if unplaced[e.User] { // the user's first event in the first tier
 			if err := users.Put([]byte(e.User), s.epochs.firstEpochValue(seq)); err != nil {
 				return fmt.Errorf("bolt: put user %q: %w", e.User, err)
 			}
+			delete(unplaced, e.User)
 		}
 	}
 	return nil

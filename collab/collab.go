@@ -77,6 +77,11 @@ type PartSpec struct {
 	// Undamped gives every user weight 1 in Cooccur vectors instead of
 	// 1/√(the user's items), which damps heavy users.
 	Undamped bool
+	// Ridge, when positive, fits a Transition part's target side by ridge
+	// regression from states of history sides (the Window items before a
+	// position) to the next item, with penalty Ridge × the mean diagonal of
+	// the states' Gram matrix (see refitTargets).
+	Ridge float64
 }
 
 // Model is a trained set of item vectors in one or more parts, with an
@@ -149,14 +154,16 @@ type Options struct {
 
 // DefaultParts are the parts driftrec train learns by default: item-kNN
 // co-occurrence (exact up to 1,024 users, projected beyond) and a
-// 768-dimensional factorisation of what follows what within 8 steps.
-// Chosen on ml-latest-small validation (NDCG@10 of the driftrec + collab
-// row with the bridge encoder, cf 0.7, α 0.8; eval's TestCollabAblation
-// with ABLATION_PARTS): transition dim:window 512:3 0.0733, 256:3 0.0680,
-// 512:5 0.0770, 512:8 0.0792, 512:16 0.0770, 1024:5 0.0796, 1024:8 0.0799,
-// 768:8 0.0812.
+// 768-dimensional factorisation of what follows what within 8 steps, its
+// target side refitted by ridge regression with penalty 10. Chosen on
+// ml-latest-small validation (NDCG@10 of the driftrec + collab row with
+// the bridge encoder, cf 0.7, α 0.8; eval's TestCollabAblation with
+// ABLATION_PARTS): transition dim:window 512:3 0.0733, 256:3 0.0680, 512:5
+// 0.0770, 512:8 0.0792, 512:16 0.0770, 1024:5 0.0796, 1024:8 0.0799, 768:8
+// 0.0812; then the refit's penalty: none 0.0812, 1 0.0774, 10 0.0849, 30
+// 0.0815, 100 0.0778.
 func DefaultParts() []PartSpec {
-	return []PartSpec{{Kind: KindCooccur, Dim: 1024}, {Kind: KindTransition, Dim: 768, Window: 8}}
+	return []PartSpec{{Kind: KindCooccur, Dim: 1024}, {Kind: KindTransition, Dim: 768, Window: 8, Ridge: 10}}
 }
 
 // Train learns item vectors from sequences of item IDs, each one user's
@@ -212,6 +219,9 @@ func Train(seqs [][]string, opts Options) (*Model, error) {
 			part = trainCooccur(idx, len(ids), spec.Dim, spec.Undamped, seed)
 		case KindTransition:
 			part, err = trainTransition(idx, len(ids), spec, opts.PowerIterations, seed)
+			if err == nil && spec.Ridge > 0 {
+				err = refitTargets(idx, &part, window(spec, 3), spec.Ridge)
+			}
 		case KindPPMI:
 			part, err = trainPPMI(idx, len(ids), spec, opts.Shift, opts.PowerIterations, seed)
 		default:

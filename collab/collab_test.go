@@ -43,8 +43,43 @@ func cos(a, b []float32) float64 {
 }
 
 func TestTrainSeparatesBlocks(t *testing.T) {
-	for _, spec := range []PartSpec{{Kind: KindPPMI, Dim: 16}, {Kind: KindCooccur}, {Kind: KindCooccur, Dim: 64}, {Kind: KindTransition, Dim: 16}} {
-		t.Run(spec.Kind, func(t *testing.T) { checkBlocks(t, spec) })
+	for _, spec := range []PartSpec{{Kind: KindPPMI, Dim: 16}, {Kind: KindCooccur}, {Kind: KindCooccur, Dim: 64}, {Kind: KindTransition, Dim: 16}, {Kind: KindTransition, Dim: 16, Ridge: 1}} {
+		t.Run(fmt.Sprintf("%s/ridge=%g", spec.Kind, spec.Ridge), func(t *testing.T) { checkBlocks(t, spec) })
+	}
+}
+
+// TestRefitPredictsNext: users walk a ring of items forwards, so after
+// item i comes i+1 and never i-1. The regression's targets must say so
+// from the history side of i alone and from a state of several items.
+func TestRefitPredictsNext(t *testing.T) {
+	const n = 40
+	rng := rand.New(rand.NewPCG(7, 1))
+	var seqs [][]string
+	for u := 0; u < 600; u++ {
+		at := rng.IntN(n)
+		var s []string
+		for k := 0; k < 10; k++ {
+			s = append(s, fmt.Sprintf("i%02d", at))
+			at = (at + 1 + rng.IntN(2)) % n
+		}
+		seqs = append(seqs, s)
+	}
+	m, err := Train(seqs, Options{Parts: []PartSpec{{Kind: KindTransition, Dim: 24, Window: 4, Ridge: 0.1}}, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := func(i int) string { return fmt.Sprintf("i%02d", (i+n)%n) }
+	wrong := 0
+	for i := 0; i < n; i++ {
+		h, _ := m.Side(0, id(i), false)
+		next, _ := m.Side(0, id(i+1), true)
+		prev, _ := m.Side(0, id(i-1), true)
+		if cos(h, next) <= cos(h, prev) {
+			wrong++
+		}
+	}
+	if wrong > n/10 {
+		t.Fatalf("the refitted targets rank the predecessor above the successor for %d of %d items", wrong, n)
 	}
 }
 

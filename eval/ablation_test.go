@@ -33,7 +33,8 @@ import (
 // A setting is comma-separated key=value pairs applied to the collab rows'
 // configuration (see applyAblation); "base" changes nothing.
 // ABLATION_PARTS replaces the collaborative parts learned for every row,
-// as kind:dim[:window] joined by "+", e.g. "cooccur:1024+transition:512:5".
+// as kind:dim[:window[:ridge]] joined by "+", e.g.
+// "cooccur:1024+transition:512:5" or "cooccur:1024+transition:768:8:1".
 func TestCollabAblation(t *testing.T) {
 	if os.Getenv("DRIFTREC_ABLATION") == "" {
 		t.Skip("hand-run experiment: set DRIFTREC_ABLATION=1")
@@ -203,16 +204,21 @@ func parseCollabParts(v string) ([]collab.PartSpec, error) {
 	var parts []collab.PartSpec
 	for _, p := range strings.Split(v, "+") {
 		f := strings.Split(p, ":")
-		if len(f) < 2 || len(f) > 3 {
-			return nil, fmt.Errorf("ABLATION_PARTS %q: want kind:dim[:window]", p)
+		if len(f) < 2 || len(f) > 4 {
+			return nil, fmt.Errorf("ABLATION_PARTS %q: want kind:dim[:window[:ridge]]", p)
 		}
 		spec := collab.PartSpec{Kind: f[0]}
 		var err error
 		if spec.Dim, err = strconv.Atoi(f[1]); err != nil {
 			return nil, fmt.Errorf("ABLATION_PARTS %q: %w", p, err)
 		}
-		if len(f) == 3 {
+		if len(f) >= 3 {
 			if spec.Window, err = strconv.Atoi(f[2]); err != nil {
+				return nil, fmt.Errorf("ABLATION_PARTS %q: %w", p, err)
+			}
+		}
+		if len(f) == 4 {
+			if spec.Ridge, err = strconv.ParseFloat(f[3], 64); err != nil {
 				return nil, fmt.Errorf("ABLATION_PARTS %q: %w", p, err)
 			}
 		}

@@ -26,7 +26,7 @@ const (
 // expensive).
 var (
 	collabWeights   = []float64{0.7, 0.9, 1}
-	collabAlphaGrid = []float64{0.5, 0.8, 0.9}
+	collabAlphaGrid = []float64{0.7, 0.8, 0.9}
 )
 
 // collabConfig is the engine configuration of the collab rows: the

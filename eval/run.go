@@ -404,7 +404,11 @@ func collabDescription(parts []collab.PartSpec) string {
 		case collab.KindCooccur:
 			d += fmt.Sprintf(" ⊕ item-kNN co-occurrence (exact user incidence up to %d users)", p.Dim)
 		case collab.KindTransition:
-			d += fmt.Sprintf(" ⊕ transitions (what follows what within %d ratings, %d-d randomised SVD, history and target sides)", p.Window, p.Dim)
+			target := "target sides"
+			if p.Ridge > 0 {
+				target = fmt.Sprintf("target sides refitted by ridge regression from the state of the preceding ratings, penalty %g", p.Ridge)
+			}
+			d += fmt.Sprintf(" ⊕ transitions (what follows what within %d ratings, %d-d randomised SVD, history and %s)", p.Window, p.Dim, target)
 		default:
 			d += fmt.Sprintf(" ⊕ %s (%d-d, window %d)", p.Kind, p.Dim, p.Window)
 		}

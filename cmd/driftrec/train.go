@@ -25,6 +25,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cooccurDim := fs.Int("cooccur-dim", def[0].Dim, "dimensions of the co-occurrence part (exact up to this many users, a random projection beyond)")
 	transDim := fs.Int("transition-dim", def[1].Dim, "dimensions of the transition part (what follows what)")
 	window := fs.Int("window", def[1].Window, "how many following items count as what comes next")
+	ridge := fs.Float64("transition-ridge", def[1].Ridge, "fit the transition part's target side by ridge regression from the state of the preceding items to the next one, with this penalty (0: keep the factorisation's)")
 	lambda := fs.Float64("lambda", 1, "ridge penalty of the text adapter")
 	noAdapter := fs.Bool("no-adapter", false, "skip the text adapter (texts then get no collaborative part)")
 	fs.Usage = func() {
@@ -61,7 +62,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	m, err := collab.Train(seqs, collab.Options{Seed: 1, Parts: []collab.PartSpec{
 		{Kind: collab.KindCooccur, Dim: *cooccurDim},
-		{Kind: collab.KindTransition, Dim: *transDim, Window: *window},
+		{Kind: collab.KindTransition, Dim: *transDim, Window: *window, Ridge: *ridge},
 	}})
 	if err != nil {
 		return err

@@ -2,17 +2,22 @@
 // language-model vectors of item texts: two films that the same people
 // watch one after the other are alike whatever their synopses say.
 //
-// Training (Train) follows Levy & Goldberg's analysis of word2vec: the
-// shifted positive pointwise mutual information of items that co-occur
-// within a window of each user's sequence,
+// Train learns one or more parts from users' item sequences. The default
+// pair is an item-kNN co-occurrence part (each item's exact user incidence,
+// so cosines are item-kNN similarities) and a transition part: the
+// directed counts of what follows what within a window, weighted by
+// 1/distance, normalised and factorised by a randomised truncated SVD
+// (Halko, Martinsson & Tropp 2011) into a history side (what consuming an
+// item says about the user) and a target side (what makes an item the
+// next one). A third kind follows Levy & Goldberg's analysis of word2vec,
+// the shifted positive PMI of windowed co-occurrence factorised the same
+// way. Everything is deterministic for a seed and needs no learning rate.
 //
-//	PPMI(i, j) = max(0, log(c(i,j)·C / (c(i)·c_α(j))) − log s)
-//
-// with co-occurrences weighted by 1/distance, context counts smoothed by
-// the exponent α = 0.75 and shift s, is factorised by a randomised
-// truncated SVD (Halko, Martinsson & Tropp 2011): PPMI ≈ U Σ Vᵀ and item i's
-// vector is row i of U·Σ^½. It is deterministic for a seed, needs no
-// learning rate, and trains on MovieLens-sized logs in seconds.
+// The transition part's target side is then refitted (PartSpec.Ridge, on
+// by default): a ridge regression, in closed form, from the state the
+// engine builds out of the preceding items' history sides to the item that
+// came next — interest state → next item, the seed's "adapt to the
+// user's data" step for what users do.
 //
 // A linear adapter (ridge regression from text vectors to item vectors,
 // W = (TᵀT + λI)⁻¹ TᵀC over the catalogue) carries texts into the same

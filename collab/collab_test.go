@@ -11,6 +11,7 @@ import (
 
 	"github.com/driftrec/driftrec"
 	"github.com/driftrec/driftrec/encoder/lexical"
+	"gonum.org/v1/gonum/floats"
 )
 
 // blocks makes sequences where items of the same block co-occur: users
@@ -48,38 +49,92 @@ func TestTrainSeparatesBlocks(t *testing.T) {
 	}
 }
 
-// TestRefitPredictsNext: users walk a ring of items forwards, so after
-// item i comes i+1 and never i-1. The regression's targets must say so
-// from the history side of i alone and from a state of several items.
+// TestRefitPredictsNext: users walk a ring of items forwards, one step at a
+// time, and every item's history side is its own axis. With a window of one
+// the state before x is x−1 alone, so x's target must be x−1's axis; with a
+// window of two the states mix x−1 and x−2 (weights 1 and 0.75) and the
+// targets must solve the ridge regression's normal equations
+// (SᵀS + λI)·b_x = Sᵀy_x, rebuilt here from the sequences.
 func TestRefitPredictsNext(t *testing.T) {
-	const n = 40
+	const n = 12
 	rng := rand.New(rand.NewPCG(7, 1))
-	var seqs [][]string
-	for u := 0; u < 600; u++ {
+	var seqs [][]int
+	for u := 0; u < 700; u++ { // 4,900 states: more than one chunk
 		at := rng.IntN(n)
-		var s []string
-		for k := 0; k < 10; k++ {
-			s = append(s, fmt.Sprintf("i%02d", at))
-			at = (at + 1 + rng.IntN(2)) % n
+		var s []int
+		for k := 0; k < 8; k++ {
+			s = append(s, (at+k)%n)
 		}
 		seqs = append(seqs, s)
 	}
-	m, err := Train(seqs, Options{Parts: []PartSpec{{Kind: KindTransition, Dim: 24, Window: 4, Ridge: 0.1}}, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
+	fit := func(win int, rho float64) []float32 {
+		part := Part{Kind: KindTransition, Dim: n, Source: make([]float32, n*n)}
+		for i := 0; i < n; i++ {
+			part.Source[i*n+i] = 2 // unit after normalisation
+		}
+		if err := refitTargets(seqs, &part, win, rho); err != nil {
+			t.Fatal(err)
+		}
+		return part.Target
 	}
-	id := func(i int) string { return fmt.Sprintf("i%02d", (i+n)%n) }
-	wrong := 0
-	for i := 0; i < n; i++ {
-		h, _ := m.Side(0, id(i), false)
-		next, _ := m.Side(0, id(i+1), true)
-		prev, _ := m.Side(0, id(i-1), true)
-		if cos(h, next) <= cos(h, prev) {
-			wrong++
+	target := fit(1, 0.01)
+	for x := 0; x < n; x++ {
+		b := target[x*n : (x+1)*n]
+		prev := (x + n - 1) % n
+		for i, w := range b {
+			if want := 0.0; i == prev && w < 0.95 || i != prev && math.Abs(float64(w)-want) > 1e-4 {
+				t.Fatalf("window 1: item %d's target %v should be the axis of %d", x, b, prev)
+			}
 		}
 	}
-	if wrong > n/10 {
-		t.Fatalf("the refitted targets rank the predecessor above the successor for %d of %d items", wrong, n)
+
+	const rho = 0.5
+	target = fit(2, rho)
+	var states [][]float64
+	var next []int
+	for _, s := range seqs {
+		for k := 1; k < len(s); k++ {
+			st := make([]float64, n)
+			st[s[k-1]] = 1
+			if k >= 2 {
+				st[s[k-2]] += stateDecay
+			}
+			nv := math.Sqrt(floats.Dot(st, st))
+			floats.Scale(1/nv, st)
+			states = append(states, st)
+			next = append(next, s[k])
+		}
+	}
+	gram := make([]float64, n*n)
+	for _, st := range states {
+		for i := range st {
+			for j := range st {
+				gram[i*n+j] += st[i] * st[j]
+			}
+		}
+	}
+	var trace float64
+	for i := 0; i < n; i++ {
+		trace += gram[i*n+i]
+	}
+	lambda := rho * trace / n
+	for x := 0; x < n; x++ {
+		b := target[x*n : (x+1)*n]
+		for i := 0; i < n; i++ {
+			lhs := lambda * float64(b[i])
+			for j := 0; j < n; j++ {
+				lhs += gram[i*n+j] * float64(b[j])
+			}
+			var rhs float64
+			for k, st := range states {
+				if next[k] == x {
+					rhs += st[i]
+				}
+			}
+			if math.Abs(lhs-rhs) > 1e-3*(1+math.Abs(rhs)) {
+				t.Fatalf("window 2: item %d's target %v misses the normal equations in row %d: %g ≠ %g", x, b, i, lhs, rhs)
+			}
+		}
 	}
 }
 

@@ -31,7 +31,7 @@ func TestServerMatchesEval(t *testing.T) {
 	}
 	seqs, items := datasetSequences(d, true)
 	model, err := collab.Train(seqs, collab.Options{Seed: 1, Parts: []collab.PartSpec{
-		{Kind: collab.KindCooccur, Dim: 1024}, {Kind: collab.KindTransition, Dim: 16, Window: 3},
+		{Kind: collab.KindCooccur, Dim: 1024}, {Kind: collab.KindTransition, Dim: 16, Window: 3, Ridge: 10},
 	}})
 	if err != nil {
 		t.Fatal(err)

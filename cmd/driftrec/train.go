@@ -29,8 +29,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	lambda := fs.Float64("lambda", 1, "ridge penalty of the text adapter")
 	noAdapter := fs.Bool("no-adapter", false, "skip the text adapter (texts then get no collaborative part)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: driftrec train [flags]\n\nLearns item vectors from users' sequences (co-occurrence, and transitions by randomised SVD) and a linear")
-		fmt.Fprintln(stderr, "adapter from the encoder's text vectors into them; serve -collab FILE loads the result.")
+		fmt.Fprintln(stderr, "Usage: driftrec train [flags]\n\nLearns item vectors from users' sequences (co-occurrence, and transitions by randomised SVD with targets")
+		fmt.Fprintln(stderr, "refitted by ridge regression) and a linear adapter from the encoder's text vectors into them; serve -collab")
+		fmt.Fprintln(stderr, "FILE loads the result.")
 		fs.PrintDefaults()
 	}
 	if err := c.parse(fs, args); err != nil {

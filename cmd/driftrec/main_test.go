@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -83,6 +84,28 @@ func (s *server) call(t *testing.T, method, path, body string) (int, map[string]
 	return resp.StatusCode, out
 }
 
+// metric reads one unlabelled sample from the server's /metrics.
+func (s *server) metric(t *testing.T, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(s.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("/metrics has no %s", name)
+	return 0
+}
+
 func TestServeDemoAndRestart(t *testing.T) {
 	data := t.TempDir()
 	s := startServer(t, "-data-dir", data, "-demo")
@@ -97,6 +120,14 @@ func TestServeDemoAndRestart(t *testing.T) {
 	code, _ = s.call(t, "POST", "/v1/events", `[{"user":"durable","type":"query","text":"camping tent"},{"user":"durable","type":"click","item":"en-camp-1"}]`)
 	if code != 200 {
 		t.Fatalf("events: %d", code)
+	}
+	// The embedded store's counters are on /metrics: the demo's events
+	// and these two, in at least one commit.
+	if n := s.metric(t, "driftrec_store_events_total"); n < 27 {
+		t.Errorf("driftrec_store_events_total %g, want at least 27", n)
+	}
+	if n := s.metric(t, "driftrec_store_commits_total"); n < 1 {
+		t.Errorf("driftrec_store_commits_total %g, want at least 1", n)
 	}
 	at := time.Now().UTC().Add(time.Minute).Format(time.RFC3339Nano)
 	_, before := s.call(t, "GET", "/v1/users/durable/profile?at="+at, "")

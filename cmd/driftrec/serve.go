@@ -70,6 +70,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go func() { defer close(retentionDone); runRetention(retentionCtx, eng, af.retentionRuns, log) }()
 	defer func() { stopRetention(); <-retentionDone }() // before eng.Close
 	srv := httpapi.New(eng, httpapi.Config{MaxBodyBytes: *maxBody, Version: version}, append([]httpapi.Option{httpapi.WithLogger(log)}, extra...)...)
+	srv.Registry().MustRegister(storeCollectors(eng.Store())...)
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -347,3 +347,42 @@ func TestUpgradeLayout1(t *testing.T) {
 		t.Fatalf("the second tier holds %d events: the folds after the upgrade moved none", folded)
 	}
 }
+
+func TestFoldBackoff(t *testing.T) {
+	t0 := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	var b foldBackoff
+	if !b.ready(t0) {
+		t.Fatal("a fold that never failed must be ready")
+	}
+	steps := []struct {
+		at        time.Duration // failure at t0 + at
+		wantPause time.Duration
+	}{
+		{0, time.Second},
+		{time.Second, 2 * time.Second},
+		{3 * time.Second, 4 * time.Second},
+		{7 * time.Second, 8 * time.Second},
+		{15 * time.Second, 16 * time.Second},
+		{31 * time.Second, 32 * time.Second},
+		{63 * time.Second, time.Minute},
+		{123 * time.Second, time.Minute},
+	}
+	for i, s := range steps {
+		now := t0.Add(s.at)
+		if !b.ready(now) {
+			t.Fatalf("failure %d: not ready at +%s", i+1, s.at)
+		}
+		if got := b.failed(now); got != s.wantPause {
+			t.Fatalf("failure %d: pause %s, want %s", i+1, got, s.wantPause)
+		}
+		if b.ready(now.Add(s.wantPause - time.Millisecond)) {
+			t.Fatalf("failure %d: ready before the pause ended", i+1)
+		}
+	}
+	if n := b.succeeded(); n != len(steps) {
+		t.Fatalf("succeeded reports %d failures, want %d", n, len(steps))
+	}
+	if !b.ready(t0) || b.failed(t0) != time.Second {
+		t.Fatal("a success must reset the pause")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	bbolt "go.etcd.io/bbolt"
 )
@@ -54,12 +55,57 @@ func (f *folder) start(s *Store, after uint64, users int) {
 	f.nudge() // a reopened file may have epochs to fold
 	go func() {
 		defer close(f.done)
+		var retry foldBackoff
 		for range f.wake {
-			if err := s.foldClosedEpochs(); err != nil {
-				s.log.Error("folding the event log failed; the next commit retries", "err", err)
+			if !retry.ready(time.Now()) {
+				continue
 			}
+			err := s.foldClosedEpochs()
+			if err == nil {
+				if n := retry.succeeded(); n > 0 {
+					s.log.Info("folding the event log works again", "failures", n)
+				}
+				continue
+			}
+			wait := retry.failed(time.Now())
+			s.log.Error("folding the event log failed; a commit after the pause retries", "err", err, "failures", retry.failures, "pause", wait)
 		}
 	}()
+}
+
+// Pauses after failed folds: a fold that fails (a full disk, say) would
+// otherwise be retried, and logged, after every commit.
+const (
+	foldFirstPause = time.Second
+	foldMaxPause   = time.Minute
+)
+
+// foldBackoff spaces out the retries of a failing fold: the pause doubles
+// with each failure in a row, from foldFirstPause up to foldMaxPause.
+type foldBackoff struct {
+	failures int
+	until    time.Time
+}
+
+// ready reports whether a fold may run at now.
+func (b *foldBackoff) ready(now time.Time) bool { return !now.Before(b.until) }
+
+// failed records a failure at now and returns the pause before the next try.
+func (b *foldBackoff) failed(now time.Time) time.Duration {
+	b.failures++
+	wait := foldMaxPause
+	if b.failures <= 6 {
+		wait = min(foldFirstPause<<(b.failures-1), foldMaxPause)
+	}
+	b.until = now.Add(wait)
+	return wait
+}
+
+// succeeded clears the failures and returns how many there were.
+func (b *foldBackoff) succeeded() int {
+	n := b.failures
+	*b = foldBackoff{}
+	return n
 }
 
 // nudge wakes the goroutine unless a wake-up is already pending.

@@ -25,6 +25,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	var c common
 	c.register(fs)
+	// An in-process bench defaults to the lexical encoder, which needs no
+	// model files and embeds a synthetic catalogue in seconds; -encoder,
+	// DRIFTREC_ENCODER or the config file still choose another.
+	fs.Lookup("encoder").DefValue = "lexical"
+	c.encoder = "lexical"
 	target := fs.String("target", "", "base URL of a running driftrec on this machine; empty starts one in this process on -store/-data-dir")
 	items := fs.Int("items", 10000, "synthetic catalogue size")
 	users := fs.Int("users", 1000, "synthetic users")
@@ -37,8 +42,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: driftrec bench [flags]\n\nA bounded load test on the loopback interface: catalogue load, durable ingestion")
 		fmt.Fprintln(stderr, "(one event per request and batched), recommendation latency under concurrent clients,")
-		fmt.Fprintln(stderr, "memory per item and per profile. Without -target it serves a fresh store in this process")
-		fmt.Fprintln(stderr, "(the lexical encoder unless -encoder is given).")
+		fmt.Fprintln(stderr, "memory per item and per profile. Without -target it serves a fresh store in this process.")
 		fs.PrintDefaults()
 	}
 	if err := c.parse(fs, args); err != nil {
@@ -58,9 +62,6 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	inProcess := *target == ""
 	if inProcess {
-		if !flagSet(fs, "encoder") {
-			c.encoder = "lexical"
-		}
 		if !flagSet(fs, "data-dir") && !c.isPostgres() {
 			dir, err := os.MkdirTemp("", "driftrec-bench")
 			if err != nil {

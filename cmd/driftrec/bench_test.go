@@ -26,6 +26,9 @@ func TestBenchCommand(t *testing.T) {
 			t.Errorf("bench output lacks the %s phase:\n%s", phase, out)
 		}
 	}
+	if !strings.Contains(string(out), "with encoder lexical") {
+		t.Errorf("an in-process bench should default to the lexical encoder:\n%s", out)
+	}
 	if fi, err := os.Stat(prof); err != nil || fi.Size() == 0 {
 		t.Errorf("phase profile not written: %v", err)
 	}

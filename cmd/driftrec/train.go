@@ -21,11 +21,14 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	data := fs.String("data", "", "train on a dataset (MovieLens folder or event log) instead of the store's event log")
 	holdout := fs.Bool("holdout", true, "with -data: leave out each user's last two interactions (the evaluation's validation and test events)")
 	out := fs.String("out", "models/collab.bin", "where to write the model")
-	def := collab.DefaultParts()
-	cooccurDim := fs.Int("cooccur-dim", def[0].Dim, "dimensions of the co-occurrence part (exact up to this many users, a random projection beyond)")
-	transDim := fs.Int("transition-dim", def[1].Dim, "dimensions of the transition part (what follows what)")
-	window := fs.Int("window", def[1].Window, "how many following items count as what comes next")
-	ridge := fs.Float64("transition-ridge", def[1].Ridge, "fit the transition part's target side by ridge regression from the state of the preceding items to the next one, with this penalty (0: keep the factorisation's)")
+	// The flags adjust the default parts in place (co-occurrence first,
+	// transitions second), so settings without a flag keep their defaults.
+	parts := collab.DefaultParts()
+	cooccur, transition := &parts[0], &parts[1]
+	fs.IntVar(&cooccur.Dim, "cooccur-dim", cooccur.Dim, "dimensions of the co-occurrence part (exact up to this many users, a random projection beyond)")
+	fs.IntVar(&transition.Dim, "transition-dim", transition.Dim, "dimensions of the transition part (what follows what)")
+	fs.IntVar(&transition.Window, "window", transition.Window, "how many following items count as what comes next")
+	fs.Float64Var(&transition.Ridge, "transition-ridge", transition.Ridge, "fit the transition part's target side by ridge regression from the state of the preceding items to the next one, with this penalty (0: keep the factorisation's)")
 	lambda := fs.Float64("lambda", 1, "ridge penalty of the text adapter")
 	noAdapter := fs.Bool("no-adapter", false, "skip the text adapter (texts then get no collaborative part)")
 	fs.Usage = func() {
@@ -61,10 +64,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	m, err := collab.Train(seqs, collab.Options{Seed: 1, Parts: []collab.PartSpec{
-		{Kind: collab.KindCooccur, Dim: *cooccurDim},
-		{Kind: collab.KindTransition, Dim: *transDim, Window: *window, Ridge: *ridge},
-	}})
+	m, err := collab.Train(seqs, collab.Options{Seed: 1, Parts: parts})
 	if err != nil {
 		return err
 	}

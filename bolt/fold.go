@@ -84,6 +84,7 @@ const (
 // with each failure in a row, from foldFirstPause up to foldMaxPause.
 type foldBackoff struct {
 	failures int
+	pause    time.Duration // the latest pause
 	until    time.Time
 }
 
@@ -93,12 +94,9 @@ func (b *foldBackoff) ready(now time.Time) bool { return !now.Before(b.until) }
 // failed records a failure at now and returns the pause before the next try.
 func (b *foldBackoff) failed(now time.Time) time.Duration {
 	b.failures++
-	wait := foldMaxPause
-	if b.failures <= 6 {
-		wait = min(foldFirstPause<<(b.failures-1), foldMaxPause)
-	}
-	b.until = now.Add(wait)
-	return wait
+	b.pause = min(max(2*b.pause, foldFirstPause), foldMaxPause)
+	b.until = now.Add(b.pause)
+	return b.pause
 }
 
 // succeeded clears the failures and returns how many there were.
